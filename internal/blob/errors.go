@@ -1,0 +1,27 @@
+package blob
+
+import "errors"
+
+// Sentinel errors. Backends wrap them with context (fmt.Errorf("...: %w", ErrX));
+// callers match them with errors.Is. Each corresponds to one S3 error code, named
+// in the comment.
+var (
+	ErrNoSuchBucket       = errors.New("blob: no such bucket")                          // NoSuchBucket 404
+	ErrBucketExists       = errors.New("blob: bucket already exists")                   // BucketAlreadyOwnedByYou 409
+	ErrBucketNotEmpty     = errors.New("blob: bucket is not empty")                     // BucketNotEmpty 409
+	ErrInvalidBucketName  = errors.New("blob: invalid bucket name")                     // InvalidBucketName 400
+	ErrNoSuchKey          = errors.New("blob: no such key")                             // NoSuchKey 404
+	ErrInvalidKey         = errors.New("blob: invalid key")                             // InvalidArgument 400 (empty or not UTF-8)
+	ErrKeyTooLong         = errors.New("blob: key longer than 1024 bytes")              // KeyTooLongError 400
+	ErrNoSuchUpload       = errors.New("blob: no such upload")                          // NoSuchUpload 404
+	ErrInvalidPart        = errors.New("blob: invalid part")                            // InvalidPart 400
+	ErrInvalidPartOrder   = errors.New("blob: parts not in ascending order")            // InvalidPartOrder 400
+	ErrInvalidPartNumber  = errors.New("blob: invalid part number")                     // InvalidArgument 400 / InvalidPartNumber 416 on GET
+	ErrEntityTooSmall     = errors.New("blob: part smaller than the minimum part size") // EntityTooSmall 400
+	ErrInvalidRange       = errors.New("blob: range not satisfiable")                   // InvalidRange 416
+	ErrPreconditionFailed = errors.New("blob: precondition failed")                     // PreconditionFailed 412
+	ErrNotModified        = errors.New("blob: not modified")                            // 304 (GET/HEAD conditions only)
+	ErrBadDigest          = errors.New("blob: content MD5 does not match")              // BadDigest 400
+	ErrIncompleteBody     = errors.New("blob: body does not match the declared size")   // IncompleteBody 400
+	ErrInvalidChecksum    = errors.New("blob: invalid checksum")                        // InvalidRequest 400 (unknown algorithm, bad value)
+)
