@@ -3,7 +3,6 @@ package sigv4
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -140,9 +139,10 @@ func appendNormalizedPath(b []byte, p string) []byte {
 type qpair struct{ k0, k1, v1 int32 }
 
 // appendCanonicalQuery appends the sorted, encoded query of a request. For
-// presigned URLs X-Amz-Signature is left out. qb and pairs are scratch
+// presigned URLs X-Amz-Signature is left out, and with skipToken also
+// X-Amz-Security-Token. qb and pairs are scratch
 // buffers; the grown versions are returned for reuse.
-func appendCanonicalQuery(b []byte, raw string, presigned bool, qb []byte, pairs []qpair) ([]byte, []byte, []qpair) {
+func appendCanonicalQuery(b []byte, raw string, presigned, skipToken bool, qb []byte, pairs []qpair) ([]byte, []byte, []qpair) {
 	if raw == "" {
 		return b, qb, pairs
 	}
@@ -157,7 +157,7 @@ func appendCanonicalQuery(b []byte, raw string, presigned bool, qb []byte, pairs
 		k0 := len(qb)
 		qb = appendCanonicalEscaped(qb, k, false, true)
 		k1 := len(qb)
-		if presigned && string(qb[k0:k1]) == "X-Amz-Signature" {
+		if presigned && string(qb[k0:k1]) == "X-Amz-Signature" || skipToken && string(qb[k0:k1]) == "X-Amz-Security-Token" {
 			qb = qb[:k0]
 			continue
 		}
@@ -242,15 +242,8 @@ func appendCanonicalHeaders(b []byte, r *http.Request, signed []string) []byte {
 				host = r.URL.Host
 			}
 			b = appendHeaderValue(b, host)
-		case "content-length":
-			if vs := r.Header["Content-Length"]; len(vs) > 0 {
-				b = appendHeaderValue(b, vs[0])
-			} else if r.ContentLength > 0 {
-				b = strconv.AppendInt(b, r.ContentLength, 10)
-			} else if r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
-				b = append(b, '0')
-			}
 		case "transfer-encoding":
+			// net/http moves Transfer-Encoding out of the header map.
 			if vs := r.Header["Transfer-Encoding"]; len(vs) > 0 {
 				b = appendJoined(b, vs)
 			} else {

@@ -197,13 +197,17 @@ func (v *Verifier) verify(r *http.Request, a *Auth, c *Credential, opt *VerifyOp
 	defer putScratch(s)
 
 	key := v.signingKey(s, a, c)
-	s.canon = buildCanonical(s, r, a, payloadHash, opt.NormalizePath)
-	s.sts = buildStringToSign(s.sts[:0], a, s.m.sum256(s.canon))
-	got := s.m.mac(key[:], s.sts)
-	if !equal32(&got, &a.sig) {
-		return nil, &Error{Code: CodeSignatureDoesNotMatch, Status: statusOf(CodeSignatureDoesNotMatch),
+	if !s.check(r, a, &key, payloadHash, opt.NormalizePath, false) {
+		e := &Error{Code: CodeSignatureDoesNotMatch, Status: statusOf(CodeSignatureDoesNotMatch),
 			Message: msgSignatureMismatch, AccessKeyID: a.AccessKeyID,
 			CanonicalRequest: string(s.canon), StringToSign: string(s.sts), SignatureProvided: a.Signature}
+		// Some signers add X-Amz-Security-Token to the query after signing
+		// (the AWS suite's post-sts-header-after). The token only selects
+		// the secret the signature is checked with, so accept that too.
+		if r.URL == nil || !strings.Contains(r.URL.RawQuery, "X-Amz-Security-Token") ||
+			!s.check(r, a, &key, payloadHash, opt.NormalizePath, true) {
+			return nil, e
+		}
 	}
 	return newBody(r, a, opt, &key, buffered)
 }
@@ -260,7 +264,11 @@ func checkSignedHeaders(r *http.Request, a *Auth) *Error {
 		if len(k) < 6 || !strings.EqualFold(k[:6], "x-amz-") {
 			continue
 		}
-		if a.Presigned && (strings.EqualFold(k, "X-Amz-Content-Sha256") || strings.EqualFold(k, "X-Amz-Security-Token")) {
+		// The session token may be added after signing (the AWS suite's
+		// post-sts-header-after): it only selects the secret that the
+		// signature is then checked with, so leaving it unsigned grants
+		// nothing. Presigned URLs carry the payload hash in the query.
+		if strings.EqualFold(k, "X-Amz-Security-Token") || a.Presigned && strings.EqualFold(k, "X-Amz-Content-Sha256") {
 			continue
 		}
 		signed := false
@@ -307,14 +315,23 @@ func (v *Verifier) signingKey(s *scratch, a *Auth, c *Credential) [32]byte {
 	return key
 }
 
-func buildCanonical(s *scratch, r *http.Request, a *Auth, payloadHash string, normalize bool) []byte {
+// check computes the signature of r into s.canon and s.sts and compares it
+// with the one sent, in constant time.
+func (s *scratch) check(r *http.Request, a *Auth, key *[32]byte, payloadHash string, normalize, skipToken bool) bool {
+	s.canon = buildCanonical(s, r, a, payloadHash, normalize, skipToken)
+	s.sts = buildStringToSign(s.sts[:0], a, s.m.sum256(s.canon))
+	got := s.m.mac(key[:], s.sts)
+	return equal32(&got, &a.sig)
+}
+
+func buildCanonical(s *scratch, r *http.Request, a *Auth, payloadHash string, normalize, skipToken bool) []byte {
 	b := s.canon[:0]
 	b = append(b, r.Method...)
 	b = append(b, '\n')
 	b = appendCanonicalURI(b, r, normalize)
 	b = append(b, '\n')
 	if r.URL != nil {
-		b, s.qb, s.pairs = appendCanonicalQuery(b, r.URL.RawQuery, a.Presigned, s.qb, s.pairs)
+		b, s.qb, s.pairs = appendCanonicalQuery(b, r.URL.RawQuery, a.Presigned, skipToken, s.qb, s.pairs)
 	}
 	b = append(b, '\n')
 	b = appendCanonicalHeaders(b, r, a.SignedHeaders)
