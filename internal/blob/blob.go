@@ -34,12 +34,10 @@ type Store interface {
 	// disconnected, a checksum mismatch found by a verifying reader), Put
 	// returns that error wrapped and nothing changes.
 	Put(ctx context.Context, bucket, key string, body io.Reader, opts PutOptions) (ObjectInfo, error)
-	// Get opens the object (or the part of it selected by opts) for reading.
-	// The reader must be closed. The returned ObjectInfo describes the whole
-	// object; use opts.Range.Resolve(info.Size) for the Content-Range. The
-	// reader keeps reading the version it opened even if the key is
-	// overwritten or deleted meanwhile.
-	Get(ctx context.Context, bucket, key string, opts GetOptions) (io.ReadCloser, ObjectInfo, error)
+	// Get opens the object, or the bytes of it that opts select, for
+	// reading; Object.Body must be closed. The body keeps reading the version
+	// it opened even if the key is overwritten or deleted meanwhile.
+	Get(ctx context.Context, bucket, key string, opts GetOptions) (*Object, error)
 	// Head returns the object's information (ErrNoSuchKey if absent).
 	Head(ctx context.Context, bucket, key string) (ObjectInfo, error)
 	// Delete removes the object. Deleting a missing key is not an error (S3
@@ -77,12 +75,12 @@ type Store interface {
 
 // Limits shared by every backend (the S3 ones).
 const (
-	MaxKeyLength   = 1024          // bytes of UTF-8
-	MaxParts       = 10000         // part numbers are 1..MaxParts
-	MinPartSize    = 5 << 20       // every part but the last, unless a backend is configured lower for tests
-	MaxObjectSize  = 5 << 40       // 5 TiB, reachable only by multipart upload
-	MaxPutSize     = 5 << 30       // 5 GiB for a single PUT (enforced by the HTTP layer)
-	DefaultMaxKeys = 1000          // List, ListParts and ListUploads page size when 0 is not meant
+	MaxKeyLength   = 1024           // bytes of UTF-8
+	MaxParts       = 10000          // part numbers are 1..MaxParts
+	MinPartSize    = 5 << 20        // every part but the last, unless a backend is configured lower for tests
+	MaxObjectSize  = 5 << 40        // 5 TiB, reachable only by multipart upload
+	MaxPutSize     = 5 << 30        // 5 GiB for a single PUT (enforced by the HTTP layer)
+	DefaultMaxKeys = 1000           // List, ListParts and ListUploads page size when 0 is not meant
 	MaxListKeys    = DefaultMaxKeys // larger MaxKeys values are capped to this
 )
 
@@ -129,6 +127,22 @@ type GetOptions struct {
 	// single-part object is the whole object); beyond PartsCount is
 	// ErrInvalidPartNumber. Mutually exclusive with Range.
 	PartNumber int
+}
+
+// Object is an open object version returned by Get.
+type Object struct {
+	// Body yields the selected bytes. It must be closed. Where the backend
+	// can, it implements io.WriterTo so that io.Copy to a network connection
+	// can use sendfile.
+	Body io.ReadCloser
+	// Info describes the whole object, whatever was selected.
+	Info ObjectInfo
+	// Start and End are the absolute, inclusive positions of the bytes Body
+	// yields: 0 and Size-1 for a whole object (End is -1 for an empty one).
+	Start, End int64
+	// Partial is true when a Range or PartNumber selected the bytes (HTTP
+	// 206 with Content-Range: bytes Start-End/Info.Size).
+	Partial bool
 }
 
 // CopyOptions control Copy.

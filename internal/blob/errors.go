@@ -18,6 +18,7 @@ var (
 	ErrInvalidPartOrder   = errors.New("blob: parts not in ascending order")            // InvalidPartOrder 400
 	ErrInvalidPartNumber  = errors.New("blob: invalid part number")                     // InvalidArgument 400 / InvalidPartNumber 416 on GET
 	ErrEntityTooSmall     = errors.New("blob: part smaller than the minimum part size") // EntityTooSmall 400
+	ErrEntityTooLarge     = errors.New("blob: object larger than 5 TiB")                // EntityTooLarge 400
 	ErrInvalidRange       = errors.New("blob: range not satisfiable")                   // InvalidRange 416
 	ErrPreconditionFailed = errors.New("blob: precondition failed")                     // PreconditionFailed 412
 	ErrNotModified        = errors.New("blob: not modified")                            // 304 (GET/HEAD conditions only)
