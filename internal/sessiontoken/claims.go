@@ -411,9 +411,12 @@ func decodeClaims(plain []byte, c *Claims) error {
 	if d.bad || len(d.b) != 0 {
 		return errClaims
 	}
-	c.SAID = string(sa)
-	c.FolderID = string(folder)
-	c.SessionName = string(name)
+	// One allocation for the three strings (at most 128 bytes).
+	var sbuf [2*MaxIDLen + MaxSessionNameLen]byte
+	all := string(append(append(append(sbuf[:0], sa...), folder...), name...))
+	c.SAID = all[:len(sa)]
+	c.FolderID = all[len(sa) : len(sa)+len(folder)]
+	c.SessionName = all[len(sa)+len(folder):]
 	c.Policy = Policy{Mode: mode}
 	if inline != nil {
 		c.Policy.Inline = append([]byte(nil), inline...)

@@ -521,3 +521,57 @@ func randomPolicy(rnd *rand.Rand, n int, incompressible bool) []byte {
 	}
 	return []byte(out)
 }
+
+// TestDecodeBase64URLMatchesStd compares the token decoder with
+// encoding/base64's strict raw URL decoder on valid and damaged inputs.
+func TestDecodeBase64URLMatchesStd(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 9))
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.\r\n\x00\xff"
+	for range 20000 {
+		raw := make([]byte, rnd.IntN(80))
+		for i := range raw {
+			raw[i] = byte(rnd.Uint32())
+		}
+		s := []byte(b64.EncodeToString(raw))
+		if len(s) > 0 && rnd.IntN(2) == 0 {
+			s[rnd.IntN(len(s))] = chars[rnd.IntN(len(chars))]
+		}
+		if rnd.IntN(8) == 0 {
+			s = s[:rnd.IntN(len(s)+1)]
+		}
+		var dst [128]byte
+		got, ok := decodeBase64URL(dst[:0], string(s))
+		want, err := b64.DecodeString(string(s))
+		if bytes.ContainsAny(s, "\r\n") {
+			// encoding/base64 skips CR and LF; the token decoder must not.
+			if ok {
+				t.Fatalf("accepted %q with a line break", s)
+			}
+			continue
+		}
+		if ok != (err == nil) || (ok && !bytes.Equal(got, want)) {
+			t.Fatalf("%q: got %x %v, std %x %v", s, got, ok, want, err)
+		}
+	}
+}
+
+// TestHotPathAllocations guards against regressions such as fmt or
+// per-call buffers on the Seal and Open paths.
+func TestHotPathAllocations(t *testing.T) {
+	r := testRing(t, testKey(t, 1, AlgXChaCha20Poly1305, t0))
+	cl := testClaims(t, detRand(13))
+	cl.Policy = Policy{Mode: PolicyInline, Inline: CompressPolicy([]byte(`{"Statement":[]}`))}
+	tok, err := r.Seal(&cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(50, func() { _, _ = r.Seal(&cl) }); n > 2 {
+		t.Errorf("Seal: %v allocations", n)
+	}
+	if n := testing.AllocsPerRun(50, func() { _, _ = r.Open(tok, cl.AccessKeyID) }); n > 3 {
+		t.Errorf("Open: %v allocations", n)
+	}
+	if n := testing.AllocsPerRun(50, func() { _, _ = r.Open(tok, "HGAKIAEXAMPLE0000002") }); n > 0 {
+		t.Errorf("failed Open: %v allocations", n)
+	}
+}
