@@ -290,8 +290,8 @@ func TestParseGroupURI(t *testing.T) {
 		"http://acs.amazonaws.com/groups/global/allusers":           "",
 		"http://acs.amazonaws.com/groups/global/LogDelivery":        "",
 		"http://acs.amazonaws.com/groups/global/AllUsers/":          "",
-		"AllUsers":                                                  "",
-		"":                                                          "",
+		"AllUsers": "",
+		"":         "",
 	}
 	for in, want := range tests {
 		got, ok := ParseGroupURI(in)

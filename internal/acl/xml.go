@@ -36,9 +36,10 @@ const (
 //     CanonicalUser needs ID; Group needs URI; AmazonCustomerByEmail is
 //     NotImplemented; any other type is MalformedACLError.
 //   - Deviation: a Grantee without xsi:type is accepted when its children
-//     name exactly one kind (ID, URI or EmailAddress), because
-//     aws-sdk-go-v2 loses Type when it reads an ACL (aws/aws-sdk-go-v2#1013)
-//     and a Get-then-Put of an ACL would otherwise fail.
+//     name exactly one kind (ID, URI or EmailAddress). Several SDKs have lost
+//     Type when reading an ACL (aws-sdk-go-v2 before its smithy-go fix,
+//     aws/aws-sdk-go-v2#1013; aws-sdk-cpp#1088; rusoto#1703), and their
+//     Get-then-Put of an ACL would otherwise fail.
 //   - At most MaxGrants grants (MalformedACLError, as S3 answers); an unknown
 //     Permission is MalformedACLError; an unknown group URI or a badly formed
 //     ID, or one CheckID rejects, is InvalidArgument "Invalid id".
@@ -409,7 +410,9 @@ func isSpace(b []byte) bool {
 
 // RenderXML returns a as S3 renders GetBucketAcl and GetObjectAcl bodies:
 // the XML declaration, then the document on one line, every Grantee carrying
-// its own xmlns:xsi declaration and xsi:type. An Owner with neither ID nor
+// its own xmlns:xsi declaration and xsi:type. The declaration must stay on
+// Grantee: aws-sdk-go-v2 recovers the "xsi:" prefix only from declarations
+// on the element itself, and would report an empty Type otherwise. An Owner with neither ID nor
 // DisplayName is left out; an empty DisplayName is left out. a should be
 // valid (see Validate); RenderXML does not check it.
 func RenderXML(a ACL) []byte {
@@ -466,6 +469,9 @@ func appendElement(dst []byte, name, text string) []byte {
 // would normalise become references; characters XML cannot carry become
 // U+FFFD.
 func appendEscaped(dst []byte, s string) []byte {
+	if plainASCII(s) { // IDs, URIs and permissions always are
+		return append(dst, s...)
+	}
 	for i := 0; i < len(s); {
 		r, w := utf8.DecodeRuneInString(s[i:])
 		switch {
@@ -493,6 +499,17 @@ func appendEscaped(dst []byte, s string) []byte {
 		i += w
 	}
 	return dst
+}
+
+// plainASCII reports whether s is printable ASCII that needs no escaping.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' {
+			return false
+		}
+	}
+	return true
 }
 
 func inXMLCharRange(r rune) bool {

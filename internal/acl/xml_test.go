@@ -131,7 +131,7 @@ func TestParseXMLGroupSpellings(t *testing.T) {
 		"http://acs.amazonaws.com/groups/s3/LogDelivery":            LogDeliveryURI,
 		"http://acs.amazonaws.com/groups/global/AllUser":            "",
 		"http://acs.amazonaws.com/groups/global/allusers":           "",
-		"":                                                          "",
+		"": "",
 	} {
 		doc := policy(grantee("Group", "<URI>"+uri+"</URI>") + "<Permission>READ</Permission>")
 		a, err := ParseXML(strings.NewReader(doc))
