@@ -227,9 +227,9 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // fsynced. On any error (including one r returns at its end) nothing is
 // left behind. The caller must call s.removeInflight(b.id) once the blob is
 // committed or removed.
-func (s *Store) stream(ctx context.Context, r io.Reader, o streamOptions) (b *body, err error) {
+func (s *Store) stream(ctx context.Context, r io.Reader, o streamOptions) (_ *body, err error) {
 	r = ctxReader{ctx, r}
-	b = &body{}
+	b := &body{}
 	m := md5.New()
 	hashes := make([]hash.Hash, len(o.compute))
 	for i, a := range o.compute {
