@@ -332,14 +332,46 @@ func (c *condition) eval(req *Request) bool {
 		}
 		return c.negated
 	}
+	switch v.kind {
+	case valMulti:
+		for _, s := range v.strs {
+			e := value{kind: valString, s: s}
+			if done, res := c.step(&e, req); done {
+				return res
+			}
+		}
+	case valTagKeys:
+		for k := range v.tagKeys {
+			e := value{kind: valString, s: k}
+			if done, res := c.step(&e, req); done {
+				return res
+			}
+		}
+	default:
+		if done, res := c.step(&v, req); done {
+			return res
+		}
+	}
+	// Every value was looked at without a decisive one.
 	switch c.set {
 	case setAny:
-		return v.each(func(e *value) bool { return c.matchOne(e, req) == c.negated })
+		return false // no value satisfied the operator
 	case setAll:
-		return !v.each(func(e *value) bool { return c.matchOne(e, req) != c.negated })
+		return true // every value satisfied it
 	}
-	pos := v.each(func(e *value) bool { return !c.matchOne(e, req) })
-	return pos != c.negated
+	return c.negated // no value matched: true only for negated operators
+}
+
+// step looks at one request value; done reports that the condition's outcome is known.
+func (c *condition) step(e *value, req *Request) (done, result bool) {
+	m := c.matchOne(e, req)
+	switch c.set {
+	case setAny:
+		return m != c.negated, true
+	case setAll:
+		return m == c.negated, false
+	}
+	return m, !c.negated
 }
 
 // matchOne reports whether one request value matches any of the policy values under the

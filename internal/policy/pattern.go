@@ -191,6 +191,9 @@ func matchToks(toks []token, s string, fold bool, req *Request) bool {
 			t := &toks[ti]
 			switch t.kind {
 			case tokStar:
+				if ti == len(toks)-1 {
+					return true // a trailing star matches whatever is left
+				}
 				starT, starS = ti, si
 				ti++
 				continue
@@ -227,6 +230,14 @@ func matchToks(toks []token, s string, fold bool, req *Request) bool {
 		}
 		_, size := decodeRune(s[starS:])
 		starS += size
+		// Skip straight to the next place where the literal after the star can start.
+		if next := &toks[starT+1]; next.kind == tokLit && !fold {
+			j := strings.Index(s[starS:], next.lit)
+			if j < 0 {
+				return false
+			}
+			starS += j
+		}
 		ti, si = starT+1, starS
 	}
 }

@@ -288,32 +288,6 @@ func (v *value) count() int {
 	return 1
 }
 
-// each calls fn with every value of v (one for single-valued keys) until fn returns false, and
-// reports whether it stopped early. It does not allocate: fn does not escape.
-func (v *value) each(fn func(*value) bool) bool {
-	switch v.kind {
-	case valMissing:
-		return false
-	case valMulti:
-		for _, s := range v.strs {
-			e := value{kind: valString, s: s}
-			if !fn(&e) {
-				return true
-			}
-		}
-		return false
-	case valTagKeys:
-		for k := range v.tagKeys {
-			e := value{kind: valString, s: k}
-			if !fn(&e) {
-				return true
-			}
-		}
-		return false
-	}
-	return !fn(v)
-}
-
 // asString renders a value for the string operators and for policy variables. Only strings and
 // booleans are free; the other kinds allocate, which happens only when a policy compares them
 // as strings.
