@@ -94,9 +94,11 @@ func New(ctx context.Context, cfg config.Config, deps Deps) (_ *App, err error) 
 		if path == "" {
 			path = filepath.Join(cfg.DataDir, "hourglass.db")
 		}
-		if a.store, err = sqlite.Open(ctx, path); err != nil {
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
 			return nil, fmt.Errorf("opening the control-plane store: %w", err)
 		}
+		a.store = st
 	default:
 		return nil, fmt.Errorf("store.type %q is not available in this build yet", cfg.Store.Type)
 	}
