@@ -30,10 +30,10 @@ type memS3 struct {
 	buckets  map[string]bool
 	objects  map[string]memObject // "bucket/key"
 	uploads  map[string]map[int][]byte
-	stores   int                  // committed writes (objects and parts)
-	modes    map[PayloadMode]int  // payload modes seen on authenticated requests
-	chunkedT int                  // requests that came with HTTP chunked transfer
-	authErrs []string             // codes of the errors returned
+	stores   int                 // committed writes (objects and parts)
+	modes    map[PayloadMode]int // payload modes seen on authenticated requests
+	chunkedT int                 // requests that came with HTTP chunked transfer
+	authErrs []string            // codes of the errors returned
 	lastErr  error
 }
 
