@@ -40,13 +40,13 @@ func BenchmarkSeal(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(float64(len(tok)), "chars")
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := r.Seal(&cl); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(len(tok)), "chars")
 		})
 	}
 }
@@ -63,13 +63,13 @@ func BenchmarkOpen(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(float64(len(tok)), "chars")
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := r.Open(tok, cl.AccessKeyID); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(len(tok)), "chars")
 		})
 	}
 }
@@ -77,11 +77,11 @@ func BenchmarkOpen(b *testing.B) {
 func BenchmarkCompressPolicy(b *testing.B) {
 	doc := policy1K(b)
 	b.SetBytes(int64(len(doc)))
-	b.ReportMetric(float64(len(CompressPolicy(doc))), "compressed-bytes")
 	b.ReportAllocs()
 	for b.Loop() {
 		CompressPolicy(doc)
 	}
+	b.ReportMetric(float64(len(CompressPolicy(doc))), "compressed-bytes")
 }
 
 func BenchmarkDecompressPolicy(b *testing.B) {

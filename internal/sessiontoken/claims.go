@@ -121,8 +121,9 @@ func (c *Claims) CheckExpiry(now time.Time) error {
 	return nil
 }
 
-// LogValue lists the claims for logs and audit without the secret.
-func (c *Claims) LogValue() slog.Value {
+// LogValue lists the claims for logs and audit without the secret. It has
+// a value receiver so that both Claims and *Claims log this way.
+func (c Claims) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("kind", c.Kind.String()),
 		slog.String("access_key_id", c.AccessKeyID),

@@ -2,6 +2,7 @@ package sessiontoken
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -280,5 +281,45 @@ func TestLookupAllocFree(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Errorf("lookup allocates %v times", n)
+	}
+}
+
+// TestConcurrentUse seals and opens from several goroutines on one keyring
+// (run with -race): the pooled buffers must not be shared between calls.
+func TestConcurrentUse(t *testing.T) {
+	r, err := NewKeyring([]Key{testKey(t, 1, AlgXChaCha20Poly1305, t0), testKey(t, 2, AlgAES256GCM, t0.Add(time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 200 {
+				cl := testClaims(t, detRand(uint64(g*1000+i)))
+				cl.IssuedAt = t0.Add(time.Duration(i%2) * time.Hour)
+				cl.ExpiresAt = cl.IssuedAt.Add(time.Hour)
+				cl.SessionName = fmt.Sprintf("g%d-i%d", g, i)
+				tok, err := r.Seal(&cl)
+				if err != nil {
+					errs <- err
+					return
+				}
+				got, err := r.Open(tok, cl.AccessKeyID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got.SessionName != cl.SessionName || !got.Secret.Equal(cl.Secret) {
+					errs <- errors.New("claims mixed up between goroutines")
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

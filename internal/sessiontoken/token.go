@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"sync"
 )
@@ -58,7 +59,8 @@ func MaxInlinePolicy(cl *Claims, alg Alg) int {
 // FitPolicy sets cl.Policy to the compressed policy inline when the token
 // sealed at cl.IssuedAt still fits in MaxTokenLen, and to the hash
 // reference otherwise; it reports whether the policy went inline. The
-// caller stores the policy under sum when it did not.
+// caller stores the policy under sum when it did not. Call it after every
+// other field of cl is set: the room left depends on them.
 func (r *Keyring) FitPolicy(cl *Claims, compressed []byte, sum [sha256.Size]byte) (inline bool, err error) {
 	k := r.active(cl.IssuedAt)
 	if k == nil {
@@ -114,7 +116,7 @@ func (r *Keyring) Seal(cl *Claims) (string, error) {
 	p := w.payload[:hdr]
 	copy(p, k.kid[:])
 	if _, err := io.ReadFull(r.rand, p[kidLen:hdr]); err != nil {
-		return "", err
+		return "", fmt.Errorf("sessiontoken: reading nonce: %w", err)
 	}
 	plain := appendClaims(w.payload[hdr:hdr], cl)
 	aad := appendAAD(w.aad[:0], k.kid[:], cl.AccessKeyID)

@@ -575,3 +575,24 @@ func TestHotPathAllocations(t *testing.T) {
 		t.Errorf("failed Open: %v allocations", n)
 	}
 }
+
+// TestHashModeTokenSize: the documented upper bound of a hash-mode token.
+func TestHashModeTokenSize(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(10, 10))
+	r := testRing(t, testKey(t, 1, AlgXChaCha20Poly1305, time.Unix(0, 0)))
+	longest := 0
+	for range 50 {
+		cl := maxClaims(t, rnd)
+		cl.IssuedAt = time.Unix(maxUnixSeconds-1, 0)
+		cl.ExpiresAt = cl.IssuedAt.Add(MaxTokenLifetime)
+		cl.Policy = Policy{Mode: PolicyHash, Hash: policySum([]byte("x"))}
+		tok, err := r.Seal(&cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		longest = max(longest, len(tok))
+	}
+	if longest != 357 {
+		t.Fatalf("longest hash-mode token %d characters; README.md says 357", longest)
+	}
+}
