@@ -35,6 +35,8 @@ type memS3 struct {
 	chunkedT int                 // requests that came with HTTP chunked transfer
 	authErrs []string            // codes of the errors returned
 	lastErr  error
+	served   int // requests completed
+	cond     *sync.Cond
 }
 
 type memObject struct {
@@ -49,8 +51,26 @@ func newMemS3(t testing.TB, keys map[string]string) *memS3 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &memS3{t: t, v: v, keys: keys, buckets: map[string]bool{}, objects: map[string]memObject{},
+	s := &memS3{t: t, v: v, keys: keys, buckets: map[string]bool{}, objects: map[string]memObject{},
 		uploads: map[string]map[int][]byte{}, modes: map[PayloadMode]int{}}
+	s.cond = sync.NewCond(&s.mu)
+	return s
+}
+
+// waitServed blocks until n requests have completed (a client may give up
+// on a request before the handler finishes with it).
+func (s *memS3) waitServed(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.served < n {
+		s.cond.Wait()
+	}
+}
+
+func (s *memS3) servedCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.served
 }
 
 func (s *memS3) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -91,6 +111,12 @@ func (s *memS3) object(bucket, key string) (memObject, bool) {
 }
 
 func (s *memS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		s.mu.Lock()
+		s.served++
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	}()
 	a, err := Parse(r)
 	if err != nil {
 		s.fail(w, r, err)
