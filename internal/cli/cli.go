@@ -106,14 +106,9 @@ HOURGLASS_ADMIN_TOKEN, or the file <data-dir>/admin.token).`,
 	pf.StringVar(&r.dataDir, "data-dir", "", "data directory (env HOURGLASS_DATA_DIR; default ./hourglass-data)")
 	pf.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
 	cmd.AddCommand(r.serveCmd(), r.folderCmd(), r.saCmd(), r.keyCmd(), r.roleCmd(), r.bucketCmd())
-	for _, c := range extraCommands {
-		cmd.AddCommand(c(r))
-	}
+	cmd.AddCommand(r.stsCommands()...)
 	return cmd
 }
-
-// extraCommands lets other files of this package add command groups.
-var extraCommands []func(r *root) *cobra.Command
 
 func (r *root) resolvedDataDir() string {
 	if r.dataDir != "" {
