@@ -107,6 +107,7 @@ HOURGLASS_ADMIN_TOKEN, or the file <data-dir>/admin.token).`,
 	pf.StringVarP(&r.output, "output", "o", "text", "output format: text or json")
 	cmd.AddCommand(r.serveCmd(), r.folderCmd(), r.saCmd(), r.keyCmd(), r.roleCmd(), r.bucketCmd())
 	cmd.AddCommand(r.stsCommands()...)
+	cmd.AddCommand(r.authzCommands()...)
 	return cmd
 }
 

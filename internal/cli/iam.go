@@ -281,6 +281,7 @@ func (r *root) bucketCmd() *cobra.Command {
 		},
 	}
 	list.Flags().StringVar(&lfolder, "folder", "", "folder name or ID (default: default; * for all)")
+	cmd.AddCommand(r.bucketConfigCommands()...)
 	cmd.AddCommand(create, list, &cobra.Command{
 		Use: "delete NAME", Short: "Delete an empty bucket", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
