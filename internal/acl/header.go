@@ -77,13 +77,12 @@ func FromHeaders(h http.Header, owner Owner, opts ...Option) (acl ACL, present b
 
 // appendHeaderGrants parses one grant header value.
 func appendHeaderGrants(dst []Grant, v string, p Permission, o *options) ([]Grant, error) {
-	errFormat := errorf(CodeInvalidArgument, "Argument format not recognized")
 	rest := v
 	for {
 		// key
 		eq := strings.IndexByte(rest, '=')
 		if eq < 0 {
-			return nil, errFormat
+			return nil, errFormat()
 		}
 		key := strings.TrimSpace(rest[:eq])
 		rest = strings.TrimLeft(rest[eq+1:], " \t")
@@ -92,11 +91,11 @@ func appendHeaderGrants(dst []Grant, v string, p Permission, o *options) ([]Gran
 		if strings.HasPrefix(rest, `"`) {
 			end := strings.IndexByte(rest[1:], '"')
 			if end < 0 {
-				return nil, errFormat
+				return nil, errFormat()
 			}
 			val, rest = rest[1:1+end], strings.TrimLeft(rest[2+end:], " \t")
 			if rest != "" && rest[0] != ',' {
-				return nil, errFormat
+				return nil, errFormat()
 			}
 		} else {
 			comma := strings.IndexByte(rest, ',')
@@ -105,7 +104,7 @@ func appendHeaderGrants(dst []Grant, v string, p Permission, o *options) ([]Gran
 			}
 			val, rest = strings.TrimSpace(rest[:comma]), rest[comma:]
 			if strings.ContainsAny(val, "\"=") {
-				return nil, errFormat
+				return nil, errFormat()
 			}
 		}
 
@@ -125,7 +124,7 @@ func appendHeaderGrants(dst []Grant, v string, p Permission, o *options) ([]Gran
 		case "emailaddress":
 			return nil, errEmail()
 		default:
-			return nil, errFormat
+			return nil, errFormat()
 		}
 		if len(dst) == MaxGrants {
 			return nil, errTooManyGrants(CodeInvalidArgument)
@@ -137,10 +136,12 @@ func appendHeaderGrants(dst []Grant, v string, p Permission, o *options) ([]Gran
 		}
 		rest = rest[1:] // the comma
 		if strings.TrimSpace(rest) == "" {
-			return nil, errFormat // trailing comma
+			return nil, errFormat() // trailing comma
 		}
 	}
 }
+
+func errFormat() *Error { return errorf(CodeInvalidArgument, "Argument format not recognized") }
 
 func errEmail() *Error {
 	return errorf(CodeNotImplemented, "Grants to e-mail addresses (AmazonCustomerByEmail) are not supported; grant to a canonical user ID instead")

@@ -56,6 +56,9 @@ func ParseXML(r io.Reader, opts ...Option) (ACL, error) {
 	if len(data) > MaxXMLSize {
 		return ACL{}, errorf(CodeMaxMessageLengthExceeded, fmt.Sprintf("The ACL document exceeds the maximum of %d bytes", MaxXMLSize))
 	}
+	// A UTF-8 byte order mark, as some Windows editors write, is not text
+	// before the root element.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	o := collect(opts)
 	p := parser{dec: xml.NewDecoder(bytes.NewReader(data))}
 	a, err := p.document()

@@ -175,6 +175,9 @@ func TestParseXMLErrors(t *testing.T) {
 		code string
 	}{
 		{"ok", policy(user + read), ""},
+		{"utf-8 bom", "\xef\xbb\xbf" + `<?xml version="1.0" encoding="UTF-8"?>` + policy(user+read), ""},
+		{"lower-case encoding name", `<?xml version="1.0" encoding="utf-8"?>` + policy(user+read), ""},
+		{"bom twice", "\xef\xbb\xbf\xef\xbb\xbf" + policy(user+read), CodeMalformedACL},
 		{"empty", "", CodeMalformedACL},
 		{"only space", " \n ", CodeMalformedACL},
 		{"not xml", "hello", CodeMalformedACL},
