@@ -132,6 +132,8 @@ func (p *parser) document() (ACL, error) {
 			if err := p.policy(&a); err != nil {
 				return ACL{}, err
 			}
+		default: // an end element; the decoder refuses it first
+			return ACL{}, malformed("no AccessControlPolicy element")
 		}
 		break
 	}
