@@ -22,12 +22,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hourglass-sts/hourglass/internal/adminapi"
+	"github.com/hourglass-sts/hourglass/internal/audit"
+	"github.com/hourglass-sts/hourglass/internal/authn"
+	"github.com/hourglass-sts/hourglass/internal/blob"
 	"github.com/hourglass-sts/hourglass/internal/config"
 	"github.com/hourglass-sts/hourglass/internal/httpx"
 	"github.com/hourglass-sts/hourglass/internal/iam"
 	"github.com/hourglass-sts/hourglass/internal/masterkey"
 	"github.com/hourglass-sts/hourglass/internal/meta"
 	"github.com/hourglass-sts/hourglass/internal/meta/sqlite"
+	"github.com/hourglass-sts/hourglass/internal/session"
+	"github.com/hourglass-sts/hourglass/internal/sessiontoken"
+	"github.com/hourglass-sts/hourglass/internal/sigv4"
 )
 
 // Deps are the injected dependencies; zero values get sensible defaults.
@@ -52,6 +58,11 @@ type App struct {
 	dir    *iam.Directory
 	token  string
 	first  bool
+
+	blobs    blob.Store
+	audit    *audit.Logger
+	sessions *session.Service
+	authn    *authn.Authenticator
 
 	mainLn, adminLn, stsLn net.Listener
 	ready                  chan struct{}
@@ -110,9 +121,13 @@ func New(ctx context.Context, cfg config.Config, deps Deps) (_ *App, err error) 
 		return nil, err
 	}
 	a.first = a.first || created
+	if err := a.openBlobs(); err != nil {
+		return nil, err
+	}
 	a.iam = iam.New(iam.Options{
 		Store: a.store, Master: a.master, Now: deps.Now,
 		SAsPerFolder: cfg.Quota.ServiceAccountsPerFolder, KeysPerSA: cfg.Quota.KeysPerServiceAccount,
+		BucketCreated: a.blobs.CreateBucket, BucketDeleting: a.blobs.DeleteBucket,
 	})
 	if err := a.iam.Bootstrap(ctx); err != nil {
 		return nil, fmt.Errorf("first-start bootstrap: %w", err)
@@ -120,6 +135,21 @@ func New(ctx context.Context, cfg config.Config, deps Deps) (_ *App, err error) 
 	if a.dir, err = iam.NewDirectory(ctx, a.iam, iam.DirectoryOptions{Logger: a.log, Now: deps.Now}); err != nil {
 		return nil, err
 	}
+	if a.audit, err = audit.Open(audit.Options{Target: cfg.Audit.File, Now: deps.Now, Registry: deps.Registry}); err != nil {
+		return nil, err
+	}
+	a.sessions, err = session.New(ctx, session.Options{
+		Store: a.store, Master: a.master, Dir: a.dir, Now: deps.Now, Logger: a.log, Registry: deps.Registry,
+		Rotation: sessiontoken.RotationPolicy{Period: cfg.STS.KeyRotation},
+	})
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := sigv4.NewVerifier(sigv4.Options{Now: deps.Now, MaxPresignExpiry: cfg.Presign.MaxExpiry, Region: cfg.Region})
+	if err != nil {
+		return nil, err
+	}
+	a.authn = &authn.Authenticator{Keys: a.dir, Sessions: a.sessions, Verifier: verifier}
 	if err := a.listen(); err != nil {
 		return nil, err
 	}
@@ -234,11 +264,13 @@ func (a *App) Run(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	go a.dir.Run(runCtx)
+	go a.sessions.Run(runCtx)
 
 	metrics := httpx.NewMetrics(a.deps.Registry)
+	mainHandler := a.mainHandler()
 	a.deps.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	adminAPI := adminapi.NewServer(a.iam, a.token, a.log)
+	adminAPI := adminapi.NewServer(a.iam, a.token, a.log, a.adminExtensions()...)
 	adminMux := http.NewServeMux()
 	adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.FromContext(r.Context()).Op = "Healthz"
@@ -255,7 +287,6 @@ func (a *App) Run(ctx context.Context) error {
 	adminMux.Handle("GET /metrics", promhttp.HandlerFor(a.deps.Registry, promhttp.HandlerOpts{}))
 	adminMux.Handle("/", adminAPI)
 
-	mainHandler := a.mainHandler()
 	servers := []*http.Server{
 		a.server(httpx.Wrap(mainHandler, httpx.Options{Surface: "s3", Logger: a.log, Metrics: metrics, Now: a.deps.Now})),
 		a.server(httpx.Wrap(adminMux, httpx.Options{Surface: "admin", Logger: a.log, Metrics: metrics, Now: a.deps.Now})),
@@ -323,13 +354,18 @@ func (a *App) readiness(ctx context.Context) error {
 	return nil
 }
 
-// mainHandler serves S3 and STS on the main listener.
+// mainHandler serves S3 and STS on the main listener: STS requests are recognised by their
+// signing scope or Action (sts.IsSTSRequest); everything else is S3.
 func (a *App) mainHandler() http.Handler {
+	stsH := a.stsHandler()
+	s3H := a.s3Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.FromContext(r.Context()).Op = "NotImplemented"
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusNotImplemented)
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message><RequestId>%s</RequestId></Error>`, httpx.FromContext(r.Context()).ID)
+		if stsH != nil && isSTS(r) {
+			httpx.FromContext(r.Context()).Surface = "sts"
+			stsH.ServeHTTP(w, r)
+			return
+		}
+		s3H.ServeHTTP(w, r)
 	})
 }
 
@@ -366,6 +402,12 @@ func (a *App) Close() error {
 			if ln != nil {
 				ln.Close()
 			}
+		}
+		if a.blobs != nil {
+			a.blobs.Close()
+		}
+		if a.audit != nil {
+			a.audit.Close()
 		}
 		if a.store != nil {
 			a.store.Close()
