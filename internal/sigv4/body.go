@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"io"
 	"net/http"
@@ -41,6 +42,8 @@ type Body struct {
 	md5Hex    string
 	checksums []Checksum
 }
+
+var errBodyClosed = errors.New("sigv4: read from a closed body")
 
 // Read implements io.Reader; see the type's documentation.
 func (b *Body) Read(p []byte) (int, error) {
@@ -124,8 +127,8 @@ func (b *Body) Close() error {
 	if b.dec != nil {
 		b.dec.release()
 	}
-	if b.err == nil && !b.eof {
-		b.err = newErr(CodeIncompleteBody, "The request body was closed before it was read completely.")
+	if b.err == nil {
+		b.err = errBodyClosed
 	}
 	return b.src.Close()
 }
@@ -168,9 +171,11 @@ func (b *Body) MD5() string {
 	return b.md5Hex
 }
 
-// newBody builds the verifying body of an authenticated request. payload is
+// newBody builds the verifying body of an authenticated request. buffered is
 // the body already read for PayloadUnknown (else nil).
-func newBody(r *http.Request, a *Auth, opt *VerifyOptions, key *[32]byte, buffered []byte) (*Body, *Error) {
+// checksumHeaders says whether the request has any x-amz-checksum-*,
+// x-amz-sdk-checksum-algorithm or x-amz-trailer header.
+func newBody(r *http.Request, a *Auth, opt *VerifyOptions, key *[32]byte, buffered []byte, checksumHeaders bool) (*Body, *Error) {
 	src := r.Body
 	if src == nil {
 		src = http.NoBody
@@ -206,14 +211,16 @@ func newBody(r *http.Request, a *Auth, opt *VerifyOptions, key *[32]byte, buffer
 		return nil, newErr(CodeInvalidRequest, "Content-Encoding aws-chunked requires a STREAMING-* x-amz-content-sha256.")
 	}
 
-	sums, err := collectChecksums(r.Header, a.Payload == PayloadStreamingSignedTrailer || a.Payload == PayloadStreamingUnsignedTrailer)
-	if err != nil {
-		return nil, err
+	if checksumHeaders {
+		sums, err := collectChecksums(r.Header, a.Payload == PayloadStreamingSignedTrailer || a.Payload == PayloadStreamingUnsignedTrailer)
+		if err != nil {
+			return nil, err
+		}
+		for i := range sums {
+			sums[i].h = sums[i].algo.new()
+		}
+		b.sums = sums
 	}
-	for i := range sums {
-		sums[i].h = sums[i].algo.new()
-	}
-	b.sums = sums
 
 	if vs := r.Header["Content-Md5"]; len(vs) > 0 {
 		want, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(vs[0]))

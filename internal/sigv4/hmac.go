@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"hash"
+	"hash/maphash"
 	"sync"
 )
 
@@ -94,11 +95,13 @@ func equal32(a, b *[32]byte) bool { return subtle.ConstantTimeCompare(a[:], b[:]
 // keyCache caches derived signing keys per (secret identity, date, region,
 // service). It is sharded to keep lock contention low and bounded by
 // evicting an arbitrary entry of a full shard. Each entry remembers a
-// fingerprint of the secret it was derived from, so a caller that reuses a
-// cache ID for a changed secret gets a fresh derivation, never a stale key.
+// fingerprint of the secret it was derived from (a seeded 64-bit maphash: not
+// a secret-revealing value, and cheap), so a caller that reuses a cache ID
+// for a changed secret gets a fresh derivation, never a stale key.
 type keyCache struct {
 	shards   [keyCacheShards]keyShard
 	perShard int
+	seed     maphash.Seed
 }
 
 const keyCacheShards = 32
@@ -110,10 +113,13 @@ type keyShard struct {
 
 type cacheKey struct{ id, date, region, service string }
 
-type cacheEntry struct{ key, fp [32]byte }
+type cacheEntry struct {
+	key [32]byte
+	fp  uint64
+}
 
 func newKeyCache(size int) *keyCache {
-	c := &keyCache{perShard: max(1, size/keyCacheShards)}
+	c := &keyCache{perShard: max(1, size/keyCacheShards), seed: maphash.MakeSeed()}
 	for i := range c.shards {
 		c.shards[i].m = make(map[cacheKey]cacheEntry)
 	}
@@ -131,18 +137,18 @@ func (c *keyCache) shard(k *cacheKey) *keyShard {
 	return &c.shards[h%keyCacheShards]
 }
 
-func (c *keyCache) get(k cacheKey, fp *[32]byte) ([32]byte, bool) {
+func (c *keyCache) get(k cacheKey, fp uint64) ([32]byte, bool) {
 	s := c.shard(&k)
 	s.mu.RLock()
 	e, ok := s.m[k]
 	s.mu.RUnlock()
-	if !ok || !equal32(&e.fp, fp) {
+	if !ok || e.fp != fp {
 		return [32]byte{}, false
 	}
 	return e.key, true
 }
 
-func (c *keyCache) put(k cacheKey, fp, key *[32]byte) {
+func (c *keyCache) put(k cacheKey, fp uint64, key *[32]byte) {
 	k = cacheKey{clone(k.id), clone(k.date), clone(k.region), clone(k.service)}
 	s := c.shard(&k)
 	s.mu.Lock()
@@ -152,7 +158,7 @@ func (c *keyCache) put(k cacheKey, fp, key *[32]byte) {
 			break
 		}
 	}
-	s.m[k] = cacheEntry{key: *key, fp: *fp}
+	s.m[k] = cacheEntry{key: *key, fp: fp}
 	s.mu.Unlock()
 }
 

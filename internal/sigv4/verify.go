@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash/maphash"
 	"io"
 	"net/http"
 	"strings"
@@ -119,7 +120,6 @@ type scratch struct {
 	sts   []byte
 	qb    []byte
 	pairs []qpair
-	fp    [32]byte
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -166,7 +166,8 @@ func (v *Verifier) verify(r *http.Request, a *Auth, c *Credential, opt *VerifyOp
 	if err := v.checkTime(a, opt); err != nil {
 		return nil, err
 	}
-	if err := checkSignedHeaders(r, a); err != nil {
+	checksumHeaders, err := checkSignedHeaders(r, a)
+	if err != nil {
 		return nil, err
 	}
 
@@ -209,7 +210,7 @@ func (v *Verifier) verify(r *http.Request, a *Auth, c *Credential, opt *VerifyOp
 			return nil, e
 		}
 	}
-	return newBody(r, a, opt, &key, buffered)
+	return newBody(r, a, opt, &key, buffered, checksumHeaders)
 }
 
 func (v *Verifier) checkTime(a *Auth, opt *VerifyOptions) *Error {
@@ -248,8 +249,9 @@ func (v *Verifier) checkTime(a *Auth, opt *VerifyOptions) *Error {
 // checkSignedHeaders enforces S3's rules: host is signed, and so is every
 // x-amz-* header the request carries ("There were headers present in the
 // request which were not signed"), so that nobody can add x-amz-acl or
-// x-amz-copy-source to a signed request.
-func checkSignedHeaders(r *http.Request, a *Auth) *Error {
+// x-amz-copy-source to a signed request. In the same pass it notes whether
+// any checksum header is present.
+func checkSignedHeaders(r *http.Request, a *Auth) (checksums bool, e *Error) {
 	hostSigned := false
 	for _, n := range a.SignedHeaders {
 		if n == "host" {
@@ -258,17 +260,21 @@ func checkSignedHeaders(r *http.Request, a *Auth) *Error {
 		}
 	}
 	if !hostSigned {
-		return newErr(CodeAccessDenied, "There were headers present in the request which were not signed: host")
+		return false, newErr(CodeAccessDenied, "There were headers present in the request which were not signed: host")
 	}
 	for k := range r.Header {
 		if len(k) < 6 || !strings.EqualFold(k[:6], "x-amz-") {
 			continue
 		}
+		rest := k[6:]
+		if hasPrefixFold(rest, "checksum-") || strings.EqualFold(rest, "trailer") || strings.EqualFold(rest, "sdk-checksum-algorithm") {
+			checksums = true
+		}
 		// The session token may be added after signing (the AWS suite's
 		// post-sts-header-after): it only selects the secret that the
 		// signature is then checked with, so leaving it unsigned grants
 		// nothing. Presigned URLs carry the payload hash in the query.
-		if strings.EqualFold(k, "X-Amz-Security-Token") || a.Presigned && strings.EqualFold(k, "X-Amz-Content-Sha256") {
+		if strings.EqualFold(rest, "security-token") || a.Presigned && strings.EqualFold(rest, "content-sha256") {
 			continue
 		}
 		signed := false
@@ -279,10 +285,14 @@ func checkSignedHeaders(r *http.Request, a *Auth) *Error {
 			}
 		}
 		if !signed {
-			return newErr(CodeAccessDenied, "There were headers present in the request which were not signed: "+clip(strings.ToLower(k)))
+			return false, newErr(CodeAccessDenied, "There were headers present in the request which were not signed: "+clip(strings.ToLower(k)))
 		}
 	}
-	return nil
+	return checksums, nil
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func readAllLimited(body io.ReadCloser, limit int64) ([]byte, *Error) {
@@ -305,13 +315,13 @@ func (v *Verifier) signingKey(s *scratch, a *Auth, c *Credential) [32]byte {
 	if c.CacheID == "" {
 		return s.m.deriveKey(c.Secret, a.Date, a.Region, a.Service)
 	}
-	s.fp = s.m.sum256(c.Secret)
+	fp := maphash.Bytes(v.cache.seed, c.Secret)
 	k := cacheKey{c.CacheID, a.Date, a.Region, a.Service}
-	if key, ok := v.cache.get(k, &s.fp); ok {
+	if key, ok := v.cache.get(k, fp); ok {
 		return key
 	}
 	key := s.m.deriveKey(c.Secret, a.Date, a.Region, a.Service)
-	v.cache.put(k, &s.fp, &key)
+	v.cache.put(k, fp, &key)
 	return key
 }
 
