@@ -108,6 +108,7 @@ HOURGLASS_ADMIN_TOKEN, or the file <data-dir>/admin.token).`,
 	cmd.AddCommand(r.serveCmd(), r.folderCmd(), r.saCmd(), r.keyCmd(), r.roleCmd(), r.bucketCmd())
 	cmd.AddCommand(r.stsCommands()...)
 	cmd.AddCommand(r.authzCommands()...)
+	cmd.AddCommand(r.benchCommands()...)
 	return cmd
 }
 
