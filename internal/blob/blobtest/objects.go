@@ -279,17 +279,17 @@ func testRanges(t *testing.T, s blob.Store) {
 	}{{"single", single}, {"big", big}, {"multi", mp}} {
 		n := int64(len(obj.body))
 		cases := []blob.Range{
-			{Start: 0, End: 0},              // first byte
-			{Start: n - 1, End: n - 1},      // last byte
-			{Start: 0, End: -1},             // open
-			{Start: n / 3, End: -1},         // open from the middle
-			{Start: 1, End: n + 100},        // end clamped
-			{Start: -1, End: -1},            // suffix: last byte
-			{Start: -(n / 2), End: -1},      // suffix
-			{Start: -(n + 10), End: -1},     // suffix longer than the object
-			{Start: n/3 - 5, End: n/3 + 5},  // crosses the first part boundary of "multi"
-			{Start: 10, End: 2*n/3 + 10},    // spans several parts
-			{Start: n / 3, End: 2*n/3 - 1},  // exactly the second part of "multi"
+			{Start: 0, End: 0},             // first byte
+			{Start: n - 1, End: n - 1},     // last byte
+			{Start: 0, End: -1},            // open
+			{Start: n / 3, End: -1},        // open from the middle
+			{Start: 1, End: n + 100},       // end clamped
+			{Start: -1, End: -1},           // suffix: last byte
+			{Start: -(n / 2), End: -1},     // suffix
+			{Start: -(n + 10), End: -1},    // suffix longer than the object
+			{Start: n/3 - 5, End: n/3 + 5}, // crosses the first part boundary of "multi"
+			{Start: 10, End: 2*n/3 + 10},   // spans several parts
+			{Start: n / 3, End: 2*n/3 - 1}, // exactly the second part of "multi"
 		}
 		for _, r := range cases {
 			start, end, err := r.Resolve(n)

@@ -311,7 +311,7 @@ func TestOpenErrors(t *testing.T) {
 // Data survives Close and Open.
 func TestReopen(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{GCInterval: -1, MinPartSize: testPartSize})
+	s, err := Open(dir, Options{MinPartSize: testPartSize}) // background collection on
 	if err != nil {
 		t.Fatal(err)
 	}
