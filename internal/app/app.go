@@ -30,6 +30,7 @@ import (
 	"github.com/hourglass-sts/hourglass/internal/iam"
 	"github.com/hourglass-sts/hourglass/internal/masterkey"
 	"github.com/hourglass-sts/hourglass/internal/meta"
+	"github.com/hourglass-sts/hourglass/internal/meta/postgres"
 	"github.com/hourglass-sts/hourglass/internal/meta/sqlite"
 	"github.com/hourglass-sts/hourglass/internal/session"
 	"github.com/hourglass-sts/hourglass/internal/sessiontoken"
@@ -110,8 +111,12 @@ func New(ctx context.Context, cfg config.Config, deps Deps) (_ *App, err error) 
 			return nil, fmt.Errorf("opening the control-plane store: %w", err)
 		}
 		a.store = st
-	default:
-		return nil, fmt.Errorf("store.type %q is not available in this build yet", cfg.Store.Type)
+	case "postgres":
+		st, err := postgres.Open(ctx, cfg.Store.DSN, postgres.Options{Logger: a.log})
+		if err != nil {
+			return nil, fmt.Errorf("opening the control-plane store: %w", err)
+		}
+		a.store = st
 	}
 	if err := a.openMasterKey(ctx); err != nil {
 		return nil, err

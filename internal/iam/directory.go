@@ -139,6 +139,7 @@ func (d *Directory) Sync(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		chs = d.contiguous(chs)
 		if len(chs) == 0 {
 			d.lastSync.Store(d.now().UnixNano())
 			return nil
@@ -149,6 +150,25 @@ func (d *Directory) Sync(ctx context.Context) error {
 		d.lastSeq = chs[len(chs)-1].Seq
 		d.fire(chs)
 	}
+}
+
+// gapWait is how long a hole in the change sequence is waited for. PostgreSQL sequences are
+// handed out before commit, so seq 11 may be visible while seq 10's transaction still runs; a
+// hole that persists longer is a rolled-back transaction (the periodic full reload covers the
+// rare transaction that stays open longer still).
+const gapWait = 5 * time.Second
+
+// contiguous cuts chs before the first young hole in the sequence.
+func (d *Directory) contiguous(chs []meta.Change) []meta.Change {
+	last := d.lastSeq
+	now := d.now()
+	for i, c := range chs {
+		if c.Seq != last+1 && now.Sub(c.At) < gapWait {
+			return chs[:i]
+		}
+		last = c.Seq
+	}
+	return chs
 }
 
 func (d *Directory) reloadAll(ctx context.Context) error {

@@ -32,6 +32,9 @@ type Dialect struct {
 	UserTablesQuery string
 	// Lock runs fn holding a cluster-wide lock; nil means an in-process mutex suffices.
 	Lock func(ctx context.Context, db *sql.DB, fn func(ctx context.Context) error) error
+	// ForUpdate is appended to the SELECT that reads the parent row of a quota check, to
+	// serialise concurrent creates (" FOR UPDATE"); SQLite's write transactions are serial already.
+	ForUpdate string
 	// NotifySQL, when set, runs inside every mutating transaction to wake other nodes.
 	NotifySQL string
 	// Listen, when set, runs until ctx ends and calls wake on every external notification.
@@ -396,12 +399,9 @@ func scanSA(r interface{ Scan(...any) error }) (meta.ServiceAccount, error) {
 
 func (s *Store) CreateSA(ctx context.Context, sa meta.ServiceAccount, quota int) error {
 	return s.mutate(ctx, func(tx *sql.Tx, log func(string, string) error) error {
-		var exists int
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM folders WHERE id = ?`), sa.FolderID).Scan(&exists); err != nil {
-			return err
-		}
-		if exists == 0 {
-			return fmt.Errorf("%w: folder %s", meta.ErrNotFound, sa.FolderID)
+		var fid string
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM folders WHERE id = ?`+s.d.ForUpdate), sa.FolderID).Scan(&fid); err != nil {
+			return notFound(err, "folder "+sa.FolderID)
 		}
 		if quota > 0 {
 			var n int
@@ -518,7 +518,7 @@ func scanKey(r interface{ Scan(...any) error }) (meta.AccessKey, error) {
 func (s *Store) CreateKey(ctx context.Context, k meta.AccessKey, quota int) error {
 	return s.mutate(ctx, func(tx *sql.Tx, log func(string, string) error) error {
 		var folderID string
-		err := tx.QueryRowContext(ctx, s.q(`SELECT folder_id FROM service_accounts WHERE id = ?`), k.SAID).Scan(&folderID)
+		err := tx.QueryRowContext(ctx, s.q(`SELECT folder_id FROM service_accounts WHERE id = ?`+s.d.ForUpdate), k.SAID).Scan(&folderID)
 		if err != nil {
 			return notFound(err, "service account "+k.SAID)
 		}
