@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hourglass-sts/hourglass/internal/audit"
 	"github.com/hourglass-sts/hourglass/internal/httpx"
 	"github.com/hourglass-sts/hourglass/internal/iam"
 	"github.com/hourglass-sts/hourglass/internal/meta"
@@ -61,12 +62,14 @@ type Server struct {
 	IAM       *iam.Service
 	TokenHash [32]byte
 	Logger    *slog.Logger
-	mux       *http.ServeMux
+	// Audit records every admin change (nil: not audited).
+	Audit *audit.Logger
+	mux   *http.ServeMux
 }
 
 // NewServer builds the admin API handler. token is the admin bearer token.
-func NewServer(svc *iam.Service, token string, logger *slog.Logger, exts ...Extension) *Server {
-	s := &Server{IAM: svc, TokenHash: sha256.Sum256([]byte(token)), Logger: logger, mux: http.NewServeMux()}
+func NewServer(svc *iam.Service, token string, logger *slog.Logger, auditLog *audit.Logger, exts ...Extension) *Server {
+	s := &Server{IAM: svc, TokenHash: sha256.Sum256([]byte(token)), Logger: logger, Audit: auditLog, mux: http.NewServeMux()}
 	h := s.handle
 	h("POST /v1/folders", "CreateFolder", s.createFolder)
 	h("GET /v1/folders", "ListFolders", s.listFolders)
@@ -121,9 +124,30 @@ func (s *Server) authorized(r *http.Request) bool {
 
 func (s *Server) handle(pattern, op string, h HandlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		httpx.FromContext(r.Context()).Op = op
+		info := httpx.FromContext(r.Context())
+		info.Op = op
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		// Changes are audited before they happen (fail closed) and again with their outcome.
+		audited := r.Method != http.MethodGet && r.Method != http.MethodHead && s.Audit.Enabled()
+		ev := audit.Event{Event: audit.AdminChange, RequestID: info.ID, SourceIP: r.RemoteAddr, UserAgent: r.UserAgent(),
+			Principal: "admin", Operation: op, Target: r.URL.RequestURI(), Outcome: "attempt"}
+		if audited {
+			if err := s.Audit.Emit(ev); err != nil {
+				s.Logger.Error("audit sink failed; refusing the admin change", "request_id", info.ID, "err", err)
+				writeError(w, r, &Error{Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable", Msg: "the audit log cannot be written; the change was not made"})
+				return
+			}
+		}
 		status, body, err := h(r)
+		if audited {
+			ev.Outcome = "success"
+			if err != nil {
+				ev.Outcome, ev.Error = "failure", toError(err).Msg
+			}
+			if aerr := s.Audit.Emit(ev); aerr != nil {
+				s.Logger.Error("audit sink failed after an admin change", "request_id", info.ID, "err", aerr)
+			}
+		}
 		if err != nil {
 			e := toError(err)
 			if e.Status >= 500 && s.Logger != nil {

@@ -275,7 +275,7 @@ func (a *App) Run(ctx context.Context) error {
 	mainHandler := a.mainHandler()
 	a.deps.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	adminAPI := adminapi.NewServer(a.iam, a.token, a.log, a.adminExtensions()...)
+	adminAPI := adminapi.NewServer(a.iam, a.token, a.log, a.audit, a.adminExtensions()...)
 	adminMux := http.NewServeMux()
 	adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.FromContext(r.Context()).Op = "Healthz"

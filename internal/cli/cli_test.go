@@ -310,3 +310,41 @@ func TestAdminAPIBadInput(t *testing.T) {
 		t.Fatalf("folders = %+v, %v", folders, err)
 	}
 }
+
+func TestAdminChangesAreAudited(t *testing.T) {
+	cfg := testutil.Config(t)
+	auditFile := filepath.Join(t.TempDir(), "audit.log")
+	cfg.Audit.File = auditFile
+	node := testutil.Start(t, cfg, app.Deps{})
+	r := runner{t: t, environ: []string{"HOURGLASS_ADMIN_URL=" + node.AdminURL(), "HOURGLASS_ADMIN_TOKEN=" + node.App.AdminToken()}}
+	r.ok(nil, "sa", "create", "auditor")
+	var key adminapi.NewKey
+	r.ok(&key, "key", "create", "--sa", "auditor")
+	r.fails("folder", "create", "default")
+	r.ok(nil, "folder", "list")
+	data, err := os.ReadFile(auditFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), key.SecretAccessKey) || strings.Contains(string(data), node.App.AdminToken()) {
+		t.Fatal("audit log contains a secret or the admin token")
+	}
+	var events []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("audit line is not JSON: %q", line)
+		}
+		events = append(events, ev)
+	}
+	// Three changes, each audited before and after; the read-only list is not audited.
+	if len(events) != 6 {
+		t.Fatalf("got %d audit events, want 6:\n%s", len(events), data)
+	}
+	if events[1]["operation"] != "CreateServiceAccount" || events[1]["outcome"] != "success" {
+		t.Fatalf("event = %v", events[1])
+	}
+	if events[5]["operation"] != "CreateFolder" || events[5]["outcome"] != "failure" || events[5]["error"] == "" {
+		t.Fatalf("failed change event = %v", events[5])
+	}
+}
