@@ -62,8 +62,9 @@ type Service struct {
 	lastRe  atomic.Int64
 
 	polMu    sync.RWMutex
-	inline   map[string]*policy.Policy // by compressed bytes
+	inline   map[string]inlinePolicy // by compressed bytes
 	byHash   map[[32]byte]*policy.Policy
+	storedAt map[[32]byte]time.Time // when this node last wrote a stored policy's row
 	touchMu  sync.Mutex
 	touched  map[string]struct{}
 	revView  atomic.Pointer[revocations]
@@ -71,6 +72,18 @@ type Service struct {
 	issued   *prometheus.CounterVec
 	sizes    prometheus.Histogram
 }
+
+// inlinePolicy is a compiled inline policy with the hex SHA-256 of its document, so that a
+// cached policy costs no decompression on the request path.
+type inlinePolicy struct {
+	p    *policy.Policy
+	hash string
+}
+
+// policyRewriteAfter: an issuance of a policy this node stored less than this long ago only
+// marks it used (batched) instead of writing the row again. It is far below PolicyRetention, so
+// the row cannot be collected in between.
+const policyRewriteAfter = time.Hour
 
 type revocations struct {
 	sessions map[string]struct{}
@@ -89,7 +102,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.Rand == nil {
 		o.Rand = rand.Reader
 	}
-	s := &Service{o: o, inline: map[string]*policy.Policy{}, byHash: map[[32]byte]*policy.Policy{}, touched: map[string]struct{}{}}
+	s := &Service{o: o, inline: map[string]inlinePolicy{}, byHash: map[[32]byte]*policy.Policy{},
+		storedAt: map[[32]byte]time.Time{}, touched: map[string]struct{}{}}
 	s.failures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hourglass_token_validation_failures_total", Help: "Temporary-key validation failures by reason."}, []string{"reason"})
 	s.issued = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hourglass_sts_issuance_total", Help: "Temporary-key issuance by operation and outcome."}, []string{"op", "outcome"})
 	s.sizes = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hourglass_sts_token_size_chars", Help: "Size of issued session tokens.", Buckets: []float64{200, 300, 400, 500, 600, 700, 800, 900, 1024}})
@@ -279,6 +293,12 @@ type Issued struct {
 // to travel inline, one content-addressed row (and its batched last-use time).
 func (s *Service) Issue(ctx context.Context, req IssueRequest) (Issued, error) {
 	now := s.o.Now().UTC().Truncate(time.Second)
+	if k := req.Key; k != nil && !k.StatusAt.Equal(k.CreatedAt) {
+		// See Validate: a session of a key re-enabled in this very second must not look older.
+		if c := ceilSecond(k.StatusAt).UTC(); now.Before(c) {
+			now = c
+		}
+	}
 	secret, err := sessiontoken.NewSecret(s.o.Rand)
 	if err != nil {
 		return Issued{}, err
@@ -303,15 +323,9 @@ func (s *Service) Issue(ctx context.Context, req IssueRequest) (Issued, error) {
 			return Issued{}, err
 		}
 		if inline {
-			s.cacheInline(compressed, req.CompiledPolicy)
-		} else {
-			err := s.o.Store.PutPolicy(ctx, meta.StoredPolicy{Hash: out.PolicySHA256, Document: req.Policy, CreatedAt: now, LastUsed: now})
-			if err != nil {
-				return Issued{}, fmt.Errorf("session: storing the session policy: %w", err)
-			}
-			s.polMu.Lock()
-			s.byHash[sum] = req.CompiledPolicy
-			s.polMu.Unlock()
+			s.cacheInline(compressed, req.CompiledPolicy, out.PolicySHA256)
+		} else if err := s.storePolicy(ctx, sum, out.PolicySHA256, req, now); err != nil {
+			return Issued{}, err
 		}
 	}
 	tok, err := kr.Seal(cl)
@@ -323,15 +337,47 @@ func (s *Service) Issue(ctx context.Context, req IssueRequest) (Issued, error) {
 	return out, nil
 }
 
+// storePolicy makes sure a policy too large to travel inline is in the store. Only the first
+// issuance (per node, per policyRewriteAfter) writes the row; later ones mark it used, batched,
+// so that issuing the same large policy again writes nothing per issuance (DESIGN.md §10).
+func (s *Service) storePolicy(ctx context.Context, sum [32]byte, hash string, req IssueRequest, now time.Time) error {
+	s.polMu.RLock()
+	at, known := s.storedAt[sum]
+	s.polMu.RUnlock()
+	if known && now.Sub(at) < policyRewriteAfter && !now.Before(at) {
+		s.MarkPolicyUsed(hash)
+		return nil
+	}
+	if err := s.o.Store.PutPolicy(ctx, meta.StoredPolicy{Hash: hash, Document: req.Policy, CreatedAt: now, LastUsed: now}); err != nil {
+		return fmt.Errorf("session: storing the session policy: %w", err)
+	}
+	s.polMu.Lock()
+	if len(s.byHash) >= maxPolicyCache {
+		s.byHash = map[[32]byte]*policy.Policy{}
+	}
+	if len(s.storedAt) >= maxPolicyCache {
+		s.storedAt = map[[32]byte]time.Time{}
+	}
+	if req.CompiledPolicy != nil {
+		s.byHash[sum] = req.CompiledPolicy
+	}
+	s.storedAt[sum] = now
+	s.polMu.Unlock()
+	return nil
+}
+
 // CountIssuance records an issuance outcome in the metrics.
 func (s *Service) CountIssuance(op, outcome string) { s.issued.WithLabelValues(op, outcome).Inc() }
 
-func (s *Service) cacheInline(compressed []byte, p *policy.Policy) {
+func (s *Service) cacheInline(compressed []byte, p *policy.Policy, hash string) {
+	if p == nil {
+		return
+	}
 	s.polMu.Lock()
 	if len(s.inline) >= maxPolicyCache {
-		s.inline = map[string]*policy.Policy{}
+		s.inline = map[string]inlinePolicy{}
 	}
-	s.inline[string(compressed)] = p
+	s.inline[string(compressed)] = inlinePolicy{p: p, hash: hash}
 	s.polMu.Unlock()
 }
 
@@ -378,7 +424,10 @@ func (s *Service) Validate(ctx context.Context, token, keyID string) (*authn.Ses
 		return nil, s.fail("key_disabled", "InvalidAccessKeyId", "", errors.New("parent static key disabled"))
 	}
 	// A key disabled and enabled again does not revive sessions issued before it was disabled.
-	if cl.IssuedAt.Before(k.StatusAt.Truncate(time.Second)) {
+	// Tokens carry whole seconds, so the whole second of the last status change counts as
+	// "before" (as for revocations); Issue stamps sessions of a key re-enabled within the
+	// current second with the next second. A key whose status never changed needs no check.
+	if !k.StatusAt.Equal(k.CreatedAt) && cl.IssuedAt.Before(ceilSecond(k.StatusAt)) {
 		return nil, s.fail("revoked", "InvalidToken", "", errors.New("issued before the parent key was last re-enabled"))
 	}
 	sa, ok := s.o.Dir.SA(cl.SAID)
@@ -405,6 +454,14 @@ func (s *Service) Validate(ctx context.Context, token, keyID string) (*authn.Ses
 	return &authn.Session{Principal: p, Secret: cl.Secret.AppendTo(make([]byte, 0, sessiontoken.SecretLen))}, nil
 }
 
+// ceilSecond rounds t up to a whole second.
+func ceilSecond(t time.Time) time.Time {
+	if c := t.Truncate(time.Second); !c.Equal(t) {
+		return c.Add(time.Second)
+	}
+	return t
+}
+
 // reloadOnce re-reads the keyring at most once per second (a node meeting an unknown key ID).
 func (s *Service) reloadOnce(ctx context.Context) bool {
 	s.reload.Lock()
@@ -423,22 +480,23 @@ func (s *Service) sessionPolicy(ctx context.Context, cl *sessiontoken.Claims) (*
 		return nil, "", nil
 	case sessiontoken.PolicyInline:
 		s.polMu.RLock()
-		p, ok := s.inline[string(cl.Policy.Inline)]
+		ip, ok := s.inline[string(cl.Policy.Inline)]
 		s.polMu.RUnlock()
+		if ok {
+			return ip.p, ip.hash, nil
+		}
 		doc, err := sessiontoken.DecompressPolicy(cl.Policy.Inline, sessiontoken.MaxPolicyBytes)
 		if err != nil {
 			return nil, "", err
 		}
 		sum := sha256.Sum256(doc)
-		if ok {
-			return p, hex.EncodeToString(sum[:]), nil
-		}
-		p, err = policy.Parse(doc, policy.Session, sessiontoken.MaxPolicyBytes)
+		p, err := policy.Parse(doc, policy.Session, sessiontoken.MaxPolicyBytes)
 		if err != nil {
 			return nil, "", err
 		}
-		s.cacheInline(cl.Policy.Inline, p)
-		return p, hex.EncodeToString(sum[:]), nil
+		hash := hex.EncodeToString(sum[:])
+		s.cacheInline(cl.Policy.Inline, p, hash)
+		return p, hash, nil
 	case sessiontoken.PolicyHash:
 		h := hex.EncodeToString(cl.Policy.Hash[:])
 		s.polMu.RLock()
