@@ -65,11 +65,11 @@ type Engine struct {
 
 // state is one immutable snapshot.
 type state struct {
-	folders map[string]*scopeRoles   // folder ID → folder-scope bindings
-	buckets map[string]*bucketState  // bucket name → compiled bucket
-	saAny   map[string]s3.ActionSet  // SA ID → union of its roles on every scope
-	list    []meta.Bucket            // every bucket (no Config), for VisibleBuckets
-	byName  map[string]*scopeRoles   // bucket name → bucket-scope bindings (also for unknown buckets)
+	folders map[string]*scopeRoles  // folder ID → folder-scope bindings
+	buckets map[string]*bucketState // bucket name → compiled bucket
+	saAny   map[string]s3.ActionSet // SA ID → union of its roles on every scope
+	list    []meta.Bucket           // every bucket (no Config), for VisibleBuckets
+	byName  map[string]*scopeRoles  // bucket name → bucket-scope bindings (also for unknown buckets)
 }
 
 // scopeRoles holds the bindings of one folder or one bucket.
