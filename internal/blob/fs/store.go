@@ -180,6 +180,21 @@ func (s *Store) prepareDir() error {
 			return fmt.Errorf("fs: data directory %s is not usable: %w", s.root, err)
 		}
 	}
+	// The 256 first-level shard directories exist from the start, so a new
+	// blob costs at most one directory creation (its second level).
+	created := false
+	for i := 0; i < 256; i++ {
+		err := os.Mkdir(filepath.Join(s.root, "blobs", fmt.Sprintf("%02x", i)), 0o750)
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("fs: data directory %s is not usable: %w", s.root, err)
+		}
+		created = created || err == nil
+	}
+	if created {
+		if err := syncDir(filepath.Join(s.root, "blobs")); err != nil {
+			return err
+		}
+	}
 	probe, err := os.CreateTemp(filepath.Join(s.root, "tmp"), "probe-")
 	if err != nil {
 		return fmt.Errorf("fs: data directory %s is not writable: %w", s.root, err)
