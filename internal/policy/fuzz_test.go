@@ -31,7 +31,7 @@ func FuzzParse(f *testing.F) {
 	reqs := []*Request{
 		benchRequest(),
 		{Action: s3action.ListBucket, Resource: "arn:aws:s3:::data", Prefix: "home/", HasPrefix: true,
-			Principal: Principal{Type: User, ARN: "arn:aws:iam::f1:user/a", UserID: "sa", Username: "a", AccountID: "f1", CanonicalID: "sa"},
+			Principal:         Principal{Type: User, ARN: "arn:aws:iam::f1:user/a", UserID: "sa", Username: "a", AccountID: "f1", CanonicalID: "sa"},
 			RequestObjectTags: map[string]string{"k": "v"}, Other: map[string][]string{"aws:TagKeys": {"a", "b"}}},
 		{Action: s3action.PutObject, Resource: "arn:aws:s3:::data/x", SourceIP: netip.MustParseAddr("::1"),
 			CurrentTime: time.Unix(0, 0)},
