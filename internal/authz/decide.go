@@ -148,7 +148,9 @@ func (e *Engine) Decide(in *Input) Decision {
 			folderID = ev.bs.folderID
 			ev.bc, ev.fc = ev.bs.roles, ev.bs.folder
 		} else {
-			ev.bc, ev.fc = st.byName[in.Bucket], st.folders[folderID]
+			// An unregistered bucket has no bindings of its own (they are deleted with it):
+			// only the roles of the folder the caller names count (CreateBucket).
+			ev.fc = st.folders[folderID]
 		}
 	}
 
