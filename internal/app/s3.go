@@ -1,18 +1,44 @@
 package app
 
 import (
-	"fmt"
 	"net/http"
+	"net/netip"
 
-	"github.com/hourglass-sts/hourglass/internal/httpx"
+	"github.com/hourglass-sts/hourglass/internal/iam"
+	"github.com/hourglass-sts/hourglass/internal/s3api"
+	"github.com/hourglass-sts/hourglass/internal/session"
 )
 
 // s3Handler returns the S3 REST API handler.
 func (a *App) s3Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.FromContext(r.Context()).Op = "NotImplemented"
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusNotImplemented)
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message><RequestId>%s</RequestId></Error>`, httpx.FromContext(r.Context()).ID)
+	var proxies []netip.Prefix
+	for _, c := range a.cfg.TrustedProxies {
+		if p, err := netip.ParsePrefix(c); err == nil {
+			proxies = append(proxies, p)
+		} else if addr, err := netip.ParseAddr(c); err == nil {
+			proxies = append(proxies, netip.PrefixFrom(addr, addr.BitLen()))
+		}
+	}
+	return s3api.New(s3api.Options{
+		Authn:          a.authn,
+		Authz:          s3api.FolderOwners{}, // TODO: the authz engine once it lands
+		Dir:            a.dir,
+		Buckets:        a.iam,
+		Config:         a.store,
+		Blobs:          a.blobs,
+		Audit:          a.audit,
+		Logger:         a.log,
+		Now:            a.deps.Now,
+		Domain:         a.cfg.Domain,
+		Region:         a.cfg.Region,
+		TrustedProxies: proxies,
 	})
 }
+
+// Sessions returns the node's temporary-key service (tests and in-process tools issue
+// temporary keys with it).
+func (a *App) Sessions() *session.Service { return a.sessions }
+
+// Directory returns the node's in-memory control-plane view (tests call Sync to see a change
+// at once).
+func (a *App) Directory() *iam.Directory { return a.dir }
