@@ -189,8 +189,8 @@ func TestErrorCounting(t *testing.T) {
 			if res.Ops != 0 {
 				t.Errorf("ops %d against a server that only fails", res.Ops)
 			}
-			if tc.wantSetup != "" && res.SetupErrors[tc.wantSetup] != 1 {
-				t.Errorf("setup errors %v, want %q", res.SetupErrors, tc.wantSetup)
+			if tc.wantSetup != "" && (res.SetupErrors[tc.wantSetup] != 1 || !strings.Contains(res.SetupErrorSamples[tc.wantSetup], "StatusCode: ")) {
+				t.Errorf("setup errors %v %v, want %q", res.SetupErrors, res.SetupErrorSamples, tc.wantSetup)
 			}
 			if tc.wantNoLoad {
 				if res.Errors != 0 {
@@ -297,7 +297,7 @@ func TestJSONOutputParses(t *testing.T) {
 	}
 	var text bytes.Buffer
 	res.WriteText(&text)
-	for _, want := range []string{"ops/s", "p99.9", "GetObject ops", "errors     0"} {
+	for _, want := range []string{"ops/s", "p99.9", "GetObject:\n  ops", "errors    0"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text output lacks %q:\n%s", want, text.String())
 		}

@@ -25,7 +25,8 @@ type Result struct {
 	Seconds     float64 `json:"seconds"`
 	Stats
 	// SetupErrors counts failures before the measured load ("AssumeRole: 403 AccessDenied").
-	SetupErrors map[string]int64 `json:"setup_errors,omitempty"`
+	SetupErrors       map[string]int64  `json:"setup_errors,omitempty"`
+	SetupErrorSamples map[string]string `json:"setup_error_samples,omitempty"`
 	// ByOp splits a mixed run by operation.
 	ByOp map[string]Stats `json:"by_op,omitempty"`
 }
@@ -89,10 +90,10 @@ func (r *Result) setupError(step string, err error) {
 	}
 	code := step + ": " + ErrorCode(err)
 	r.SetupErrors[code]++
-	if r.ErrorSamples == nil {
-		r.ErrorSamples = map[string]string{}
+	if r.SetupErrorSamples == nil {
+		r.SetupErrorSamples = map[string]string{}
 	}
-	r.ErrorSamples[code] = sample(err)
+	r.SetupErrorSamples[code] = sample(err)
 }
 
 // Describe names the run's workload for people: "GET 4KiB, temporary key, c=8".
@@ -128,35 +129,36 @@ func (r *Result) WriteJSON(w io.Writer) error {
 // WriteText writes the result for people.
 func (r *Result) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "workload   %s\n", r.Describe())
-	fmt.Fprintf(&b, "endpoint   %s\n", r.Endpoint)
+	fmt.Fprintf(&b, "workload  %s\n", r.Describe())
+	fmt.Fprintf(&b, "endpoint  %s\n", r.Endpoint)
 	writeStats(&b, "", r.Stats, r.Seconds)
 	for _, name := range sortedKeys(r.ByOp) {
-		writeStats(&b, name+" ", r.ByOp[name], r.Seconds)
+		fmt.Fprintf(&b, "%s:\n", name)
+		writeStats(&b, "  ", r.ByOp[name], r.Seconds)
 	}
 	for _, code := range sortedKeys(r.SetupErrors) {
-		fmt.Fprintf(&b, "set-up     failed: %s ×%d: %s\n", code, r.SetupErrors[code], r.ErrorSamples[code])
+		fmt.Fprintf(&b, "set-up    failed: %s ×%d: %s\n", code, r.SetupErrors[code], r.SetupErrorSamples[code])
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 func writeStats(b *strings.Builder, prefix string, s Stats, seconds float64) {
-	fmt.Fprintf(b, "%sops        %d in %.2fs = %.1f ops/s", prefix, s.Ops, seconds, s.OpsPerSec)
+	fmt.Fprintf(b, "%sops       %d in %.2fs = %.1f ops/s", prefix, s.Ops, seconds, s.OpsPerSec)
 	if s.Bytes > 0 {
 		fmt.Fprintf(b, ", %.1f MB/s", s.MBPerSec)
 	}
 	b.WriteByte('\n')
 	if s.Ops > 0 {
 		l := s.Latency
-		fmt.Fprintf(b, "%slatency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s\n", prefix,
+		fmt.Fprintf(b, "%slatency   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  mean %s\n", prefix,
 			fmtMs(l.P50), fmtMs(l.P90), fmtMs(l.P99), fmtMs(l.P999), fmtMs(l.Max), fmtMs(l.Mean))
 	}
 	if s.Errors == 0 {
-		fmt.Fprintf(b, "%serrors     0\n", prefix)
+		fmt.Fprintf(b, "%serrors    0\n", prefix)
 		return
 	}
-	fmt.Fprintf(b, "%serrors     %d\n", prefix, s.Errors)
+	fmt.Fprintf(b, "%serrors    %d\n", prefix, s.Errors)
 	for _, code := range sortedKeys(s.ErrorCodes) {
 		fmt.Fprintf(b, "%s  %-24s %d  (first: %s)\n", prefix, code, s.ErrorCodes[code], s.ErrorSamples[code])
 	}
