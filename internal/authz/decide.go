@@ -2,6 +2,7 @@ package authz
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -122,8 +123,9 @@ type Step struct {
 // Allowed reports whether the decision allows.
 func (d Decision) Allowed() bool { return d.Effect == Allow }
 
-// resourceBufSize fits the ARN of any key S3 allows (1,024 bytes) in a 63-character bucket.
-const resourceBufSize = 13 + 63 + 1 + 1024 + 7
+// maxPooledARN bounds the ARN buffers kept for reuse: the ARN of any key S3 allows (1,024
+// bytes) in a 63-character bucket.
+const maxPooledARN = 13 + 63 + 1 + 1024
 
 // Decide answers in under the engine's access model. It reads only the engine's snapshot and
 // in, does no I/O and, unless in.Explain is set or the request is denied, does not allocate.
@@ -159,18 +161,21 @@ func (e *Engine) Decide(in *Input) Decision {
 		req = *in.Request
 	}
 	req.Action = act
-	// The ARN is built in a stack buffer and viewed as a string without copying: it lives only
-	// as long as this call, and nothing below keeps it (reasons copy what they quote).
-	var buf [resourceBufSize]byte
+	// The ARN is built in a pooled buffer and viewed as a string without copying: it lives only
+	// as long as this call, and nothing keeps it (the policy package is pure and retains
+	// nothing; reasons quote in.Bucket and in.Key, never the ARN).
+	var arn *[]byte
 	if in.Bucket == "" {
 		req.Resource = policy.ServiceResource
 	} else {
-		b := append(buf[:0], "arn:aws:s3:::"...)
+		arn = e.arns.Get().(*[]byte)
+		b := append((*arn)[:0], "arn:aws:s3:::"...)
 		b = append(b, in.Bucket...)
 		if act.Resource() == s3.ResourceObject {
 			b = append(b, '/')
 			b = append(b, in.Key...)
 		}
+		*arn = b
 		req.Resource = unsafe.String(unsafe.SliceData(b), len(b))
 	}
 	if ev.anon {
@@ -181,19 +186,22 @@ func (e *Engine) Decide(in *Input) Decision {
 	if req.ResourceAccount == "" {
 		req.ResourceAccount = folderID
 	}
-	ev.req = &req
-
+	// req stays out of eval: the escape analysis is field-insensitive, and eval's strings flow
+	// into the Decision, so a pointer to req inside eval would move req to the heap.
 	var d Decision
 	switch {
 	case in.Bucket == "":
-		d = e.decideService(st, &ev)
+		d = e.decideService(st, &ev, &req)
 	case e.model == ModelAWS:
-		d = e.decideAWS(&ev)
+		d = e.decideAWS(&ev, &req)
 	default:
-		d = e.decideYandex(&ev)
+		d = e.decideYandex(&ev, &req)
 	}
 	if ev.x != nil {
 		d.Steps = ev.x.steps
+	}
+	if arn != nil && cap(*arn) <= maxPooledARN {
+		e.arns.Put(arn)
 	}
 	return d
 }
@@ -213,7 +221,6 @@ type eval struct {
 	act    s3.Action
 	bs     *bucketState // nil: the bucket is not registered
 	fc, bc *scopeRoles  // folder-scope and bucket-scope bindings, nil if none
-	req    *policy.Request
 	x      *explainer // nil unless explaining
 	aws    bool       // access_model aws (explanations differ)
 
@@ -240,7 +247,7 @@ func (ev *eval) subject() acl.Subject {
 // denyPhase evaluates the bucket policy and the session policy and reports an explicit Deny in
 // either, which is final on every path of both models (DESIGN.md §10). A bucket whose stored
 // policy cannot be compiled denies everything: failing open would drop the owner's Denies.
-func (ev *eval) denyPhase() (Decision, bool) {
+func (ev *eval) denyPhase(req *policy.Request) (Decision, bool) {
 	ev.bp = policy.Decision{Effect: policy.NoMatch, Statement: -1}
 	ev.sp = ev.bp
 	if ev.bs != nil && ev.bs.policyErr != nil {
@@ -252,10 +259,10 @@ func (ev *eval) denyPhase() (Decision, bool) {
 		return d, true
 	}
 	if ev.bs != nil && ev.bs.policy != nil {
-		ev.bp = ev.bs.policy.Evaluate(ev.req)
+		ev.bp = ev.bs.policy.Evaluate(req)
 	}
 	if ev.hasSessionPolicy() {
-		ev.sp = ev.p.SessionPolicy.Evaluate(ev.req)
+		ev.sp = ev.p.SessionPolicy.Evaluate(req)
 	}
 	if ev.bp.Effect == policy.Deny {
 		d := Decision{Effect: Deny, By: CheckBucketPolicy, Statement: ev.bp.Statement, Sid: ev.bp.Sid,
@@ -301,10 +308,11 @@ func (ev *eval) denyPhaseDetail() string {
 }
 
 // stmtName describes a policy statement: `statement 2 (Sid "DenyOthers")` or `statement 2`.
+// It avoids fmt so that its argument does not escape (Decide must not allocate).
 func stmtName(d policy.Decision) string {
-	s := fmt.Sprintf("statement %d", d.Statement)
+	s := "statement " + strconv.Itoa(d.Statement)
 	if d.Sid != "" {
-		s += fmt.Sprintf(" (Sid %q)", d.Sid)
+		s += " (Sid " + strconv.Quote(d.Sid) + ")"
 	}
 	return s
 }
@@ -419,8 +427,8 @@ func (ev *eval) keyKind() int {
 //  3. bucket policy, if any: Allow → 4, nothing → 5;
 //  4. session policy, if a temporary key has one: Allow → allowed, nothing → 5; else allowed;
 //  5. object ACL grants → allowed; else denied.
-func (e *Engine) decideYandex(ev *eval) Decision {
-	if d, denied := ev.denyPhase(); denied {
+func (e *Engine) decideYandex(ev *eval, req *policy.Request) Decision {
+	if d, denied := ev.denyPhase(req); denied {
 		return d
 	}
 	x := ev.x
@@ -529,8 +537,8 @@ func (ev *eval) resourceName() string {
 // AWS adds such a resource-policy grant after the session is created, unlimited by the session
 // policy. A grant to the service account (its user ARN, its ID, the folder, "*" or a group) is
 // treated as a grant to the underlying identity, which the session policy limits.
-func (e *Engine) decideAWS(ev *eval) Decision {
-	if d, denied := ev.denyPhase(); denied {
+func (e *Engine) decideAWS(ev *eval, req *policy.Request) Decision {
+	if d, denied := ev.denyPhase(req); denied {
 		return d
 	}
 	x := ev.x
@@ -573,7 +581,7 @@ func (e *Engine) decideAWS(ev *eval) Decision {
 		}
 		return d
 	}
-	if bpAllow && ev.temporary() && namesSession(ev.bs.policy, ev.req) {
+	if bpAllow && ev.temporary() && namesSession(ev.bs.policy, req) {
 		if x != nil {
 			x.add(CheckSessionPolicy, "skip", "a bucket policy Allow names this session's ARN: AWS does not limit it by the session policy")
 		}
@@ -637,8 +645,8 @@ func namesSession(pol *policy.Policy, req *policy.Request) bool {
 // its temporary keys: the session policy is consulted only for an explicit Deny (Yandex lets
 // folder-level roles list the folder's buckets with temporary keys). Under aws the roles are the
 // identity side and a session policy must allow too.
-func (e *Engine) decideService(st *state, ev *eval) Decision {
-	if d, denied := ev.denyPhase(); denied {
+func (e *Engine) decideService(st *state, ev *eval, req *policy.Request) Decision {
+	if d, denied := ev.denyPhase(req); denied {
 		return d
 	}
 	var has bool

@@ -57,6 +57,8 @@ type Engine struct {
 	log   *slog.Logger
 	now   func() time.Time
 
+	arns sync.Pool // *[]byte buffers for resource ARNs
+
 	mu sync.Mutex // serialises rebuilds
 	st atomic.Pointer[state]
 	// builds counts snapshots built, for tests and metrics.
@@ -126,6 +128,7 @@ func New(src Source, o Options) (*Engine, error) {
 		o.Now = time.Now
 	}
 	e := &Engine{src: src, model: o.Model, log: o.Logger, now: o.Now}
+	e.arns.New = func() any { b := make([]byte, 0, 256); return &b }
 	e.Rebuild()
 	src.OnChange(func(chs []meta.Change) {
 		if relevant(chs) {
