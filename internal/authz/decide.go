@@ -221,8 +221,8 @@ type eval struct {
 	act    s3.Action
 	bs     *bucketState // nil: the bucket is not registered
 	fc, bc *scopeRoles  // folder-scope and bucket-scope bindings, nil if none
-	x      *explainer // nil unless explaining
-	aws    bool       // access_model aws (explanations differ)
+	x      *explainer   // nil unless explaining
+	aws    bool         // access_model aws (explanations differ)
 
 	bp, sp policy.Decision // bucket and session policy decisions
 }
