@@ -129,6 +129,9 @@ func num(v float64) string {
 	if math.IsNaN(v) {
 		return "—"
 	}
+	if v == 0 {
+		return "0"
+	}
 	switch {
 	case v >= 100:
 		s := fmt.Sprintf("%.0f", v)
