@@ -28,19 +28,32 @@ type Body struct {
 	src      io.ReadCloser
 	r        io.Reader
 	dec      *chunkDecoder
-	sha      hash.Hash // literal x-amz-content-sha256, verified at EOF
-	wantSHA  [32]byte
-	md5      hash.Hash
-	wantMD5  []byte
-	sums     []checksumState
+	ck       *bodyCheck // nil when only the length is checked (GET, HEAD...)
 	declared int64
 	n        int64
 	err      error
 	eof      bool
 	encoding string
+}
+
+// bodyCheck is the digest state of a Body, kept apart so that a request
+// without a body stays a small allocation.
+type bodyCheck struct {
+	sha     hash.Hash // literal x-amz-content-sha256, verified at EOF
+	wantSHA [32]byte
+	md5     hash.Hash
+	wantMD5 []byte
+	sums    []checksumState
 
 	md5Hex    string
 	checksums []Checksum
+}
+
+func (b *Body) check() *bodyCheck {
+	if b.ck == nil {
+		b.ck = new(bodyCheck)
+	}
+	return b.ck
 }
 
 var errBodyClosed = errors.New("sigv4: read from a closed body")
@@ -61,14 +74,16 @@ func (b *Body) Read(p []byte) (int, error) {
 			b.err = newErr(CodeInvalidRequest, "The request body is longer than its declared length.")
 			return 0, b.err
 		}
-		if b.sha != nil {
-			b.sha.Write(data)
-		}
-		if b.md5 != nil {
-			b.md5.Write(data)
-		}
-		for i := range b.sums {
-			b.sums[i].h.Write(data)
+		if ck := b.ck; ck != nil {
+			if ck.sha != nil {
+				ck.sha.Write(data)
+			}
+			if ck.md5 != nil {
+				ck.md5.Write(data)
+			}
+			for i := range ck.sums {
+				ck.sums[i].h.Write(data)
+			}
 		}
 	}
 	switch {
@@ -92,16 +107,20 @@ func (b *Body) finish() *Error {
 	if b.declared >= 0 && b.n != b.declared {
 		return newErr(CodeIncompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 	}
-	if b.sha != nil {
+	ck := b.ck
+	if ck == nil {
+		return nil
+	}
+	if ck.sha != nil {
 		var got [32]byte
-		b.sha.Sum(got[:0])
-		if !equal32(&got, &b.wantSHA) {
+		ck.sha.Sum(got[:0])
+		if !equal32(&got, &ck.wantSHA) {
 			return newErr(CodeXAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 		}
 	}
-	sums := make([]Checksum, 0, len(b.sums))
-	for i := range b.sums {
-		st := &b.sums[i]
+	sums := make([]Checksum, 0, len(ck.sums))
+	for i := range ck.sums {
+		st := &ck.sums[i]
 		if st.trailer && !st.received {
 			return newErr(CodeIncompleteBody, "The trailer "+st.algo.header+" announced in x-amz-trailer was not sent.")
 		}
@@ -111,14 +130,14 @@ func (b *Body) finish() *Error {
 		}
 		sums = append(sums, Checksum{Algorithm: st.algo.name, Value: base64.StdEncoding.EncodeToString(got)})
 	}
-	if b.md5 != nil {
-		got := b.md5.Sum(nil)
-		if b.wantMD5 != nil && !bytes.Equal(got, b.wantMD5) {
+	if ck.md5 != nil {
+		got := ck.md5.Sum(nil)
+		if ck.wantMD5 != nil && !bytes.Equal(got, ck.wantMD5) {
 			return newErr(CodeBadDigest, "The Content-MD5 you specified did not match what we received.")
 		}
-		b.md5Hex = hex.EncodeToString(got)
+		ck.md5Hex = hex.EncodeToString(got)
 	}
-	b.checksums = sums
+	ck.checksums = sums
 	return nil
 }
 
@@ -155,20 +174,20 @@ func (b *Body) ContentEncoding() string { return b.encoding }
 // a header or trailer) or named in x-amz-sdk-checksum-algorithm /
 // x-amz-checksum-algorithm. Nil until Complete.
 func (b *Body) Checksums() []Checksum {
-	if !b.eof {
+	if !b.eof || b.ck == nil {
 		return nil
 	}
-	return b.checksums
+	return b.ck.checksums
 }
 
 // MD5 returns the hex MD5 of the decoded body if it was computed
 // ([VerifyOptions.ComputeMD5] or a Content-MD5 header), "" otherwise or
 // before Complete.
 func (b *Body) MD5() string {
-	if !b.eof {
+	if !b.eof || b.ck == nil {
 		return ""
 	}
-	return b.md5Hex
+	return b.ck.md5Hex
 }
 
 // newBody builds the verifying body of an authenticated request. buffered is
@@ -219,7 +238,7 @@ func newBody(r *http.Request, a *Auth, opt *VerifyOptions, key *[32]byte, buffer
 		for i := range sums {
 			sums[i].h = sums[i].algo.new()
 		}
-		b.sums = sums
+		b.check().sums = sums
 	}
 
 	if vs := r.Header["Content-Md5"]; len(vs) > 0 {
@@ -227,22 +246,23 @@ func newBody(r *http.Request, a *Auth, opt *VerifyOptions, key *[32]byte, buffer
 		if derr != nil || len(want) != md5.Size || len(vs) > 1 {
 			return nil, newErr(CodeInvalidDigest, "The Content-MD5 you specified was invalid.")
 		}
-		b.wantMD5 = want
+		b.check().wantMD5 = want
 	}
-	if b.wantMD5 != nil || opt.ComputeMD5 {
-		b.md5 = md5.New()
+	if b.ck != nil && b.ck.wantMD5 != nil || opt.ComputeMD5 {
+		b.check().md5 = md5.New()
 	}
 
 	switch a.Payload {
 	case PayloadSHA256:
-		decodeSig(a.ContentSHA256, &b.wantSHA)
 		if b.declared == 0 && buffered == nil {
 			// Nothing to stream: decide now (GET, HEAD, DELETE...).
 			if a.ContentSHA256 != emptySHA256 && !strings.EqualFold(a.ContentSHA256, emptySHA256) {
 				return nil, newErr(CodeXAmzContentSHA256Mismatch, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 			}
 		} else {
-			b.sha = sha256.New()
+			ck := b.check()
+			decodeSig(a.ContentSHA256, &ck.wantSHA)
+			ck.sha = sha256.New()
 		}
 	case PayloadStreamingSigned, PayloadStreamingSignedTrailer, PayloadStreamingUnsignedTrailer:
 		b.declared = -1
@@ -264,7 +284,9 @@ func newBody(r *http.Request, a *Auth, opt *VerifyOptions, key *[32]byte, buffer
 			d.amzDate, d.scope = a.amzDate, a.scope
 			d.prev = a.sig
 		}
-		d.sums = b.sums
+		if b.ck != nil {
+			d.sums = b.ck.sums
+		}
 		b.dec, b.r = d, d
 	}
 	return b, nil

@@ -193,6 +193,9 @@ func appendCanonicalQuery(b []byte, raw string, presigned, skipToken bool, qb []
 // appendHeaderValue appends a header value with leading and trailing
 // whitespace removed and runs of spaces collapsed to one.
 func appendHeaderValue(b []byte, v string) []byte {
+	if len(v) > 0 && v[0] != ' ' && v[0] != '\t' && v[len(v)-1] != ' ' && v[len(v)-1] != '\t' && !strings.Contains(v, "  ") {
+		return append(b, v...) // the common case: nothing to trim or collapse
+	}
 	v = strings.Trim(v, " \t")
 	space := false
 	for i := 0; i < len(v); i++ {

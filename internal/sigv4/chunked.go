@@ -233,7 +233,7 @@ func (d *chunkDecoder) readHeader() *Error {
 		if len(ext) != len(prefix)+64 || string(ext[:len(prefix)]) != prefix {
 			return newErr(CodeIncompleteSignature, "The aws-chunked chunk is missing its chunk-signature.")
 		}
-		if !decodeSig(string(ext[len(prefix):]), &d.want) {
+		if !decodeSig(ext[len(prefix):], &d.want) {
 			return newErr(CodeIncompleteSignature, "The chunk-signature must be 64 hexadecimal characters.")
 		}
 	}

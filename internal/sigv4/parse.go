@@ -355,7 +355,8 @@ func allDigits(s string) bool {
 	return true
 }
 
-func decodeSig(s string, dst *[32]byte) bool {
+// decodeSig decodes 64 hex digits (either case) into dst.
+func decodeSig[T ~string | ~[]byte](s T, dst *[32]byte) bool {
 	if len(s) != 64 {
 		return false
 	}
