@@ -68,6 +68,17 @@ func (c Check) String() string {
 // MarshalText makes JSON use the check's name.
 func (c Check) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
+// UnmarshalText parses a check's name, so that clients can decode explanations.
+func (c *Check) UnmarshalText(b []byte) error {
+	for i, n := range checkNames {
+		if n == string(b) {
+			*c = Check(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("authz: unknown check %q", b)
+}
+
 // Input is one authorization question.
 type Input struct {
 	// Principal is who asks; nil means anonymous.
