@@ -1,7 +1,6 @@
 package s3api
 
 import (
-	"encoding/json"
 	"errors"
 	"net"
 	"net/netip"
@@ -11,6 +10,7 @@ import (
 	"github.com/hourglass-sts/hourglass/internal/acl"
 	"github.com/hourglass-sts/hourglass/internal/audit"
 	"github.com/hourglass-sts/hourglass/internal/authn"
+	"github.com/hourglass-sts/hourglass/internal/authz"
 	"github.com/hourglass-sts/hourglass/internal/blob"
 	"github.com/hourglass-sts/hourglass/internal/meta"
 	"github.com/hourglass-sts/hourglass/internal/policy"
@@ -72,39 +72,49 @@ func (s *Server) applies(rq *request, w s3action.When) bool {
 	return true
 }
 
-// authorize decides one action on bucket b (nil: the service) and key (""
-// for bucket resources). When the answer is no but not final and an object ACL could grant the
-// action, the object's ACL bound to its current generation is loaded and asked; the generation
-// is remembered in rq.aclGen.
+// authorize decides one action on bucket b (nil: the service) and key ("" for bucket
+// resources). When the answer is no, but not an explicit Deny, and an object ACL could grant the
+// action, the ACL bound to the object's current generation is loaded and the question asked
+// again; the generation is remembered in rq.aclGen. (Loading the ACL only then keeps a database
+// read off the path of requests that roles already allow.)
 func (s *Server) authorize(rq *request, action s3action.Action, b *meta.Bucket, key string) error {
-	in := &AuthzInput{Principal: rq.p, Operation: rq.op, Action: action, Bucket: b, Key: key}
-	in.Context = s.policyRequest(rq, action, b, key)
+	in := s.authzInput(rq, action, b, key)
 	d := s.o.Authz.Decide(in)
-	if d.Allowed {
+	if d.Allowed() {
 		return nil
 	}
-	if !d.Final && key != "" && b != nil {
-		if _, ok := acl.Required(action.Name(), true); ok {
+	if !final(d) && in.Key != "" {
+		if _, ok := authz.ACLPermission(action, true); ok {
 			if a, gen, ok := s.objectACL(rq, b.Name, key); ok {
 				in.ObjectACL = &a
-				if d2 := s.o.Authz.Decide(in); d2.Allowed {
+				d2 := s.o.Authz.Decide(in)
+				if d2.Allowed() {
 					rq.aclGen = gen
 					return nil
-				} else if d2.Reason != "" {
-					d = d2
 				}
+				d = d2
 			}
 		}
 	}
 	return s.deny(rq, action, resourceARN(b, key), d.Reason)
 }
 
+// authzInput builds the question for one action.
+func (s *Server) authzInput(rq *request, action s3action.Action, b *meta.Bucket, key string) *authz.Input {
+	in := &authz.Input{Principal: rq.p, Action: action, Request: s.policyRequest(rq, action, b, key)}
+	if b != nil {
+		in.Bucket, in.Folder = b.Name, b.FolderID
+		if action.Resource() == s3action.ResourceObject {
+			in.Key = key
+		}
+	}
+	return in
+}
+
 // allowed is authorize without the error and audit: a question the handler asks for itself
 // (may the caller list the bucket, to choose between NoSuchKey and AccessDenied).
 func (s *Server) allowed(rq *request, action s3action.Action, b *meta.Bucket, key string) bool {
-	in := &AuthzInput{Principal: rq.p, Operation: rq.op, Action: action, Bucket: b, Key: key}
-	in.Context = s.policyRequest(rq, action, b, key)
-	return s.o.Authz.Decide(in).Allowed
+	return s.o.Authz.Decide(s.authzInput(rq, action, b, key)).Allowed()
 }
 
 // objectACL returns the ACL bound to the object's current generation (an empty ACL when the
@@ -135,7 +145,7 @@ func (s *Server) loadObjectACL(rq *request, bucket, key, gen string) (acl.ACL, e
 	return decodeACL(m.Value)
 }
 
-// storedBucketACL decodes the bucket's stored ACL (JSON of acl.ACL).
+// storedBucketACL decodes the bucket's stored ACL.
 func storedBucketACL(b *meta.Bucket) (acl.ACL, bool) {
 	v := b.Config[meta.BucketACL]
 	if len(v) == 0 {
@@ -145,23 +155,11 @@ func storedBucketACL(b *meta.Bucket) (acl.ACL, bool) {
 	return a, err == nil
 }
 
-// decodeACL and encodeACL are the stored form of bucket and object ACLs: the JSON of acl.ACL,
-// validated again on the way in.
-func decodeACL(v []byte) (acl.ACL, error) {
-	var a acl.ACL
-	if err := json.Unmarshal(v, &a); err != nil {
-		return acl.ACL{}, err
-	}
-	if err := a.Validate(); err != nil {
-		return acl.ACL{}, err
-	}
-	return a, nil
-}
+// decodeACL and encodeACL are the stored form of bucket and object ACLs, which authz owns
+// (the AccessControlPolicy XML GetBucketAcl returns).
+func decodeACL(v []byte) (acl.ACL, error) { return authz.DecodeACL(v) }
 
-func encodeACL(a acl.ACL) []byte {
-	v, _ := json.Marshal(a)
-	return v
-}
+func encodeACL(a acl.ACL) []byte { return authz.EncodeACL(a) }
 
 // resourceARN is the ARN of a bucket or object, or the service resource.
 func resourceARN(b *meta.Bucket, key string) string {

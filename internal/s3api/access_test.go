@@ -3,6 +3,7 @@ package s3api_test
 import (
 	"bytes"
 	"context"
+	"github.com/hourglass-sts/hourglass/internal/iam"
 	"io"
 	"net/http"
 	"strings"
@@ -16,7 +17,7 @@ import (
 
 func TestBucketAndObjectACLs(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newSA("alice", "")
+	alice := e.newSA("alice", "", iam.RoleAdmin)
 	c := e.static(alice)
 	anon := e.anonymous()
 
@@ -114,7 +115,7 @@ func TestBucketAndObjectACLs(t *testing.T) {
 	if _, err := e.iam().CreateFolder(e.ctx, "other"); err != nil {
 		t.Fatal(err)
 	}
-	bob := e.newSA("bob", "other")
+	bob := e.newSA("bob", "other", iam.RoleAdmin)
 	if _, err := c.PutObjectAcl(e.ctx, &s3.PutObjectAclInput{Bucket: aws.String("public"), Key: aws.String("shared"), GrantRead: aws.String(`id="` + bob.SA.ID + `"`)}); err != nil {
 		t.Fatalf("grant to bob: %v", err)
 	}
@@ -130,7 +131,7 @@ func TestBucketAndObjectACLs(t *testing.T) {
 
 func TestBucketPolicy(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newSA("alice", "")
+	alice := e.newSA("alice", "", iam.RoleAdmin)
 	c := e.static(alice)
 	e.createBucket(c, "pol")
 	e.put(c, "pol", "secret/x", []byte("s"))
@@ -147,20 +148,29 @@ func TestBucketPolicy(t *testing.T) {
 		_, err := c.PutBucketPolicy(e.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("pol"), Policy: aws.String(bad)})
 		wantCode(t, err, "MalformedPolicy")
 	}
+	// Under the yandex access model a bucket policy restricts even the bucket's admins: every
+	// request must find an Allow in it, so the policy lets alice manage the bucket.
 	doc := `{
   "Version": "2012-10-17",
   "Statement": [
     {"Sid": "DenySecret", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pol/secret/*"},
-    {"Sid": "PublicOpen", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pol/open/*"}
+    {"Sid": "Alice", "Effect": "Allow", "Principal": {"AWS": "` + alice.SA.ID + `"}, "Action": "s3:*", "Resource": ["arn:aws:s3:::pol", "arn:aws:s3:::pol/*"]}
   ]
 }`
 	if _, err := c.PutBucketPolicy(e.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("pol"), Policy: aws.String(doc)}); err != nil {
 		t.Fatalf("PutBucketPolicy: %v", err)
 	}
 	got, err := c.GetBucketPolicy(e.ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("pol")})
-	if err != nil || aws.ToString(got.Policy) != doc {
-		t.Fatalf("GetBucketPolicy = %q, %v", aws.ToString(got.Policy), err)
+	if err != nil {
+		t.Fatalf("GetBucketPolicy: %v", err)
 	}
+	if aws.ToString(got.Policy) != doc {
+		t.Fatalf("GetBucketPolicy = %q, want the stored bytes", aws.ToString(got.Policy))
+	}
+	// A second admin of the folder finds no Allow in the policy.
+	carol := e.newSA("carol", "", iam.RoleAdmin)
+	_, err = e.static(carol).GetObject(e.ctx, &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("open/x")})
+	wantCode(t, err, "AccessDenied")
 	// The explicit Deny binds the bucket's own folder too.
 	_, err = c.GetObject(e.ctx, &s3.GetObjectInput{Bucket: aws.String("pol"), Key: aws.String("secret/x")})
 	wantCode(t, err, "AccessDenied")
@@ -182,7 +192,7 @@ func TestBucketPolicy(t *testing.T) {
 // outside its s3:prefix condition, and dies with its static key.
 func TestYandexTutorial(t *testing.T) {
 	e := newEnv(t)
-	sa := e.newSA("sts-user", "")
+	sa := e.newSA("sts-user", "", iam.RoleEditor)
 	e.createBucket(e.static(sa), "tutorial")
 	e.put(e.static(sa), "tutorial", "other/secret", []byte("nope"))
 	policyDoc := `{
@@ -233,7 +243,7 @@ func TestYandexTutorial(t *testing.T) {
 
 func TestTemporaryKeysFullAccess(t *testing.T) {
 	e := newEnv(t)
-	sa := e.newSA("app", "")
+	sa := e.newSA("app", "", iam.RoleAdmin)
 	tk := e.temp(sa, "")
 	c := e.temporary(tk)
 	e.createBucket(c, "tmp-bucket")
@@ -256,7 +266,7 @@ func TestTemporaryKeysFullAccess(t *testing.T) {
 
 func TestMinioClient(t *testing.T) {
 	e := newEnv(t)
-	sa := e.newSA("minio-user", "")
+	sa := e.newSA("minio-user", "", iam.RoleAdmin)
 	for _, tc := range []struct {
 		name  string
 		creds [3]string
@@ -322,7 +332,7 @@ func TestMinioClient(t *testing.T) {
 // TestRawHTTP covers what SDKs do not send: unimplemented operations, methods, bad XML, limits.
 func TestRawHTTP(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newSA("alice", "")
+	alice := e.newSA("alice", "", iam.RoleAdmin)
 	e.createBucket(e.static(alice), "raw")
 	if _, err := e.static(alice).PutBucketAcl(e.ctx, &s3.PutBucketAclInput{Bucket: aws.String("raw"), ACL: types.BucketCannedACLPublicReadWrite}); err != nil {
 		t.Fatal(err)

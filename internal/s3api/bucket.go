@@ -34,14 +34,15 @@ func (s *Server) listBuckets(rq *request) error {
 	if rq.p.Anonymous() {
 		return s.deny(rq, s3action.ListAllMyBuckets, policy.ServiceResource, "anonymous requests cannot list buckets")
 	}
-	all := s.o.Dir.Buckets()
-	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	if err := s.authorize(rq, s3action.ListAllMyBuckets, nil, ""); err != nil {
+		return err
+	}
+	visible := s.o.Authz.VisibleBuckets(rq.p)
+	sort.Slice(visible, func(i, j int) bool { return visible[i].Name < visible[j].Name })
 	owner := s.folderOwner(rq.p.FolderID)
 	res := ListAllMyBucketsResult{XMLNS: s3NS, Owner: &owner, Buckets: []BucketInfo{}}
-	for _, b := range all {
-		if s.o.Authz.BucketVisible(rq.p, b) {
-			res.Buckets = append(res.Buckets, BucketInfo{Name: b.Name, CreationDate: xmlTime(b.CreatedAt), BucketRegion: s.o.Region})
-		}
+	for _, b := range visible {
+		res.Buckets = append(res.Buckets, BucketInfo{Name: b.Name, CreationDate: xmlTime(b.CreatedAt), BucketRegion: s.o.Region})
 	}
 	return writeXML(rq, res)
 }

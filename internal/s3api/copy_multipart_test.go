@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/hourglass-sts/hourglass/internal/iam"
 	"io"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ import (
 
 func TestCopyObject(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newSA("alice", "")
+	alice := e.newSA("alice", "", iam.RoleAdmin)
 	c := e.static(alice)
 	e.createBucket(c, "src")
 	e.createBucket(c, "dst")
@@ -89,7 +90,7 @@ func TestCopyObject(t *testing.T) {
 	if _, err := e.iam().CreateFolder(e.ctx, "other"); err != nil {
 		t.Fatal(err)
 	}
-	bob := e.newSA("bob", "other")
+	bob := e.newSA("bob", "other", iam.RoleAdmin)
 	cb := e.static(bob)
 	e.createBucket(cb, "bobs")
 	_, err = cb.CopyObject(e.ctx, &s3.CopyObjectInput{Bucket: aws.String("bobs"), Key: aws.String("stolen"), CopySource: aws.String("src/k%20y")})
@@ -98,7 +99,7 @@ func TestCopyObject(t *testing.T) {
 
 func TestMultipart(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newSA("alice", "")
+	alice := e.newSA("alice", "", iam.RoleAdmin)
 	c := e.static(alice)
 	e.createBucket(c, "mpu")
 
@@ -200,7 +201,7 @@ func TestMultipart(t *testing.T) {
 
 func TestDeleteObjects(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newSA("alice", "")
+	alice := e.newSA("alice", "", iam.RoleAdmin)
 	c := e.static(alice)
 	e.createBucket(c, "del")
 	var ids []types.ObjectIdentifier
@@ -242,7 +243,7 @@ func TestDeleteObjects(t *testing.T) {
 	if _, err := e.iam().CreateFolder(e.ctx, "other"); err != nil {
 		t.Fatal(err)
 	}
-	bob := e.newSA("bob", "other")
+	bob := e.newSA("bob", "other", iam.RoleAdmin)
 	out, err = e.static(bob).DeleteObjects(e.ctx, &s3.DeleteObjectsInput{Bucket: aws.String("del"), Delete: &types.Delete{Objects: []types.ObjectIdentifier{{Key: aws.String("keep")}}}})
 	if err != nil {
 		t.Fatal(err)

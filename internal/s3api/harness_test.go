@@ -77,12 +77,18 @@ type identity struct {
 	Folder string
 }
 
-// newSA creates a service account (in folder, "" = default) with a static key.
-func (e *env) newSA(name, folder string) identity {
+// newSA creates a service account (in folder, "" = default) with a static key and the given
+// roles on that folder.
+func (e *env) newSA(name, folder string, roles ...string) identity {
 	e.t.Helper()
 	sa, err := e.iam().CreateSA(e.ctx, name, folder, "")
 	if err != nil {
 		e.t.Fatalf("CreateSA: %v", err)
+	}
+	for _, r := range roles {
+		if _, err := e.iam().Grant(e.ctx, iam.Binding{Role: r, Subject: sa.ID, Folder: sa.FolderID}); err != nil {
+			e.t.Fatalf("Grant %s: %v", r, err)
+		}
 	}
 	k, err := e.iam().CreateKey(e.ctx, sa.ID, "", "test")
 	if err != nil {

@@ -2,6 +2,7 @@ package s3api_test
 
 import (
 	"fmt"
+	"github.com/hourglass-sts/hourglass/internal/iam"
 	"net/url"
 	"slices"
 	"testing"
@@ -29,7 +30,7 @@ func prefixesOf(ps []types.CommonPrefix) []string {
 
 func TestListObjects(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newSA("alice", "")
+	alice := e.newSA("alice", "", iam.RoleAdmin)
 	c := e.static(alice)
 	e.createBucket(c, "list")
 	keys := []string{"a/1", "a/2", "a/b/3", "b/1", "c", "d e+f", "z/9"}

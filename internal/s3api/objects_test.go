@@ -2,6 +2,7 @@ package s3api_test
 
 import (
 	"bytes"
+	"github.com/hourglass-sts/hourglass/internal/iam"
 	"io"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ import (
 
 func TestBucketLifecycle(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newSA("alice", "")
+	alice := e.newSA("alice", "", iam.RoleAdmin)
 	c := e.static(alice)
 
 	e.createBucket(c, "photos")
@@ -50,7 +51,7 @@ func TestBucketLifecycle(t *testing.T) {
 	if _, err := e.iam().CreateFolder(e.ctx, "other"); err != nil {
 		t.Fatal(err)
 	}
-	bob := e.newSA("bob", "other")
+	bob := e.newSA("bob", "other", iam.RoleAdmin)
 	cb := e.static(bob)
 	lb, err = cb.ListBuckets(e.ctx, &s3.ListBucketsInput{})
 	if err != nil || len(lb.Buckets) != 0 {
@@ -76,7 +77,7 @@ func TestBucketLifecycle(t *testing.T) {
 
 func TestObjectBasics(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newSA("alice", "")
+	alice := e.newSA("alice", "", iam.RoleAdmin)
 	c := e.static(alice)
 	e.createBucket(c, "data")
 
