@@ -301,29 +301,29 @@ func withWriteExtras(r ...Requirement) []Requirement {
 }
 
 var operationTable = [numOperations]operationInfo{
-	OpListBuckets: {name: "ListBuckets", requires: reqs(svc(ListAllMyBuckets))},
+	OpListBuckets: {name: "ListBuckets", implemented: true, requires: reqs(svc(ListAllMyBuckets))},
 
-	OpCreateBucket: {name: "CreateBucket", requires: reqs(
+	OpCreateBucket: {name: "CreateBucket", implemented: true, requires: reqs(
 		bkt(CreateBucket),
 		bkt(PutBucketAcl).when(WithACL),
 		bkt(PutBucketObjectLockConfiguration).when(WithObjectLock),
 		bkt(PutBucketVersioning).when(WithObjectLock),
 		bkt(PutBucketOwnershipControls).when(WithObjectOwnership),
 	)},
-	OpDeleteBucket:          {name: "DeleteBucket", requires: reqs(bkt(DeleteBucket))},
-	OpHeadBucket:            {name: "HeadBucket", requires: reqs(bkt(ListBucket))},
-	OpGetBucketLocation:     {name: "GetBucketLocation", requires: reqs(bkt(GetBucketLocation))},
-	OpListObjects:           {name: "ListObjects", requires: reqs(bkt(ListBucket))},
-	OpListObjectsV2:         {name: "ListObjectsV2", requires: reqs(bkt(ListBucket))},
+	OpDeleteBucket:          {name: "DeleteBucket", implemented: true, requires: reqs(bkt(DeleteBucket))},
+	OpHeadBucket:            {name: "HeadBucket", implemented: true, requires: reqs(bkt(ListBucket))},
+	OpGetBucketLocation:     {name: "GetBucketLocation", implemented: true, requires: reqs(bkt(GetBucketLocation))},
+	OpListObjects:           {name: "ListObjects", implemented: true, requires: reqs(bkt(ListBucket))},
+	OpListObjectsV2:         {name: "ListObjectsV2", implemented: true, requires: reqs(bkt(ListBucket))},
 	OpListObjectVersions:    {name: "ListObjectVersions", requires: reqs(bkt(ListBucketVersions))},
-	OpListMultipartUploads:  {name: "ListMultipartUploads", requires: reqs(bkt(ListBucketMultipartUploads))},
-	OpGetBucketVersioning:   {name: "GetBucketVersioning", requires: reqs(bkt(GetBucketVersioning))},
+	OpListMultipartUploads:  {name: "ListMultipartUploads", implemented: true, requires: reqs(bkt(ListBucketMultipartUploads))},
+	OpGetBucketVersioning:   {name: "GetBucketVersioning", implemented: true, requires: reqs(bkt(GetBucketVersioning))},
 	OpPutBucketVersioning:   {name: "PutBucketVersioning", requires: reqs(bkt(PutBucketVersioning))},
-	OpGetBucketAcl:          {name: "GetBucketAcl", requires: reqs(bkt(GetBucketAcl))},
-	OpPutBucketAcl:          {name: "PutBucketAcl", requires: reqs(bkt(PutBucketAcl))},
-	OpGetBucketPolicy:       {name: "GetBucketPolicy", requires: reqs(bkt(GetBucketPolicy))},
-	OpPutBucketPolicy:       {name: "PutBucketPolicy", requires: reqs(bkt(PutBucketPolicy))},
-	OpDeleteBucketPolicy:    {name: "DeleteBucketPolicy", requires: reqs(bkt(DeleteBucketPolicy))},
+	OpGetBucketAcl:          {name: "GetBucketAcl", implemented: true, requires: reqs(bkt(GetBucketAcl))},
+	OpPutBucketAcl:          {name: "PutBucketAcl", implemented: true, requires: reqs(bkt(PutBucketAcl))},
+	OpGetBucketPolicy:       {name: "GetBucketPolicy", implemented: true, requires: reqs(bkt(GetBucketPolicy))},
+	OpPutBucketPolicy:       {name: "PutBucketPolicy", implemented: true, requires: reqs(bkt(PutBucketPolicy))},
+	OpDeleteBucketPolicy:    {name: "DeleteBucketPolicy", implemented: true, requires: reqs(bkt(DeleteBucketPolicy))},
 	OpGetBucketPolicyStatus: {name: "GetBucketPolicyStatus", requires: reqs(bkt(GetBucketPolicyStatus))},
 	OpGetBucketCors:         {name: "GetBucketCors", requires: reqs(bkt(GetBucketCORS))},
 	OpPutBucketCors:         {name: "PutBucketCors", requires: reqs(bkt(PutBucketCORS))},
@@ -391,27 +391,27 @@ var operationTable = [numOperations]operationInfo{
 	OpUpdateBucketMetadataInventoryTableConfiguration: {name: "UpdateBucketMetadataInventoryTableConfiguration", requires: reqs(bkt(UpdateBucketMetadataInventoryTableConfiguration))},
 	OpUpdateBucketMetadataJournalTableConfiguration:   {name: "UpdateBucketMetadataJournalTableConfiguration", requires: reqs(bkt(UpdateBucketMetadataJournalTableConfiguration))},
 
-	OpGetObject:  {name: "GetObject", requires: reqs(objV(GetObject, GetObjectVersion))},
-	OpHeadObject: {name: "HeadObject", requires: reqs(objV(GetObject, GetObjectVersion))},
-	OpPutObject:  {name: "PutObject", requires: withWriteExtras(obj(PutObject))},
+	OpGetObject:  {name: "GetObject", implemented: true, requires: reqs(objV(GetObject, GetObjectVersion))},
+	OpHeadObject: {name: "HeadObject", implemented: true, requires: reqs(objV(GetObject, GetObjectVersion))},
+	OpPutObject:  {name: "PutObject", implemented: true, requires: withWriteExtras(obj(PutObject))},
 	// A browser-form POST upload is authorized like PutObject, with the ACL and tagging taken
 	// from the form fields.
 	OpPostObject: {name: "PostObject", requires: withWriteExtras(obj(PutObject))},
-	OpCopyObject: {name: "CopyObject", requires: withWriteExtras(
+	OpCopyObject: {name: "CopyObject", implemented: true, requires: withWriteExtras(
 		objV(GetObject, GetObjectVersion).on(TargetCopySource),
 		obj(PutObject),
 	)},
-	OpDeleteObject: {name: "DeleteObject", requires: reqs(
+	OpDeleteObject: {name: "DeleteObject", implemented: true, requires: reqs(
 		objV(DeleteObject, DeleteObjectVersion),
 		obj(BypassGovernanceRetention).when(WithBypassGovernance),
 	)},
-	OpDeleteObjects: {name: "DeleteObjects", requires: reqs(
+	OpDeleteObjects: {name: "DeleteObjects", implemented: true, requires: reqs(
 		objV(DeleteObject, DeleteObjectVersion).on(TargetEachKey),
 		obj(BypassGovernanceRetention).on(TargetEachKey).when(WithBypassGovernance),
 	)},
 	OpGetObjectAttributes: {name: "GetObjectAttributes", requires: reqs(objV(GetObjectAttributes, GetObjectVersionAttributes))},
-	OpGetObjectAcl:        {name: "GetObjectAcl", requires: reqs(objV(GetObjectAcl, GetObjectVersionAcl))},
-	OpPutObjectAcl:        {name: "PutObjectAcl", requires: reqs(objV(PutObjectAcl, PutObjectVersionAcl))},
+	OpGetObjectAcl:        {name: "GetObjectAcl", implemented: true, requires: reqs(objV(GetObjectAcl, GetObjectVersionAcl))},
+	OpPutObjectAcl:        {name: "PutObjectAcl", implemented: true, requires: reqs(objV(PutObjectAcl, PutObjectVersionAcl))},
 	OpGetObjectTagging:    {name: "GetObjectTagging", requires: reqs(objV(GetObjectTagging, GetObjectVersionTagging))},
 	OpPutObjectTagging:    {name: "PutObjectTagging", requires: reqs(objV(PutObjectTagging, PutObjectVersionTagging))},
 	OpDeleteObjectTagging: {name: "DeleteObjectTagging", requires: reqs(objV(DeleteObjectTagging, DeleteObjectVersionTagging))},
@@ -429,12 +429,12 @@ var operationTable = [numOperations]operationInfo{
 
 	// Multipart uploads: every step that writes is s3:PutObject on the target key; the ACL, tags
 	// and object-lock settings are given (and checked) when the upload is created.
-	OpCreateMultipartUpload:   {name: "CreateMultipartUpload", requires: withWriteExtras(obj(PutObject))},
-	OpUploadPart:              {name: "UploadPart", requires: reqs(obj(PutObject))},
+	OpCreateMultipartUpload:   {name: "CreateMultipartUpload", implemented: true, requires: withWriteExtras(obj(PutObject))},
+	OpUploadPart:              {name: "UploadPart", implemented: true, requires: reqs(obj(PutObject))},
 	OpUploadPartCopy:          {name: "UploadPartCopy", requires: reqs(objV(GetObject, GetObjectVersion).on(TargetCopySource), obj(PutObject))},
-	OpCompleteMultipartUpload: {name: "CompleteMultipartUpload", requires: reqs(obj(PutObject))},
-	OpAbortMultipartUpload:    {name: "AbortMultipartUpload", requires: reqs(obj(AbortMultipartUpload))},
-	OpListParts:               {name: "ListParts", requires: reqs(obj(ListMultipartUploadParts))},
+	OpCompleteMultipartUpload: {name: "CompleteMultipartUpload", implemented: true, requires: reqs(obj(PutObject))},
+	OpAbortMultipartUpload:    {name: "AbortMultipartUpload", implemented: true, requires: reqs(obj(AbortMultipartUpload))},
+	OpListParts:               {name: "ListParts", implemented: true, requires: reqs(obj(ListMultipartUploadParts))},
 
 	OpOptionsPreflight: {name: "OptionsPreflight"},
 }

@@ -193,7 +193,7 @@ func (s *Server) serve(rq *request) error {
 	}
 
 	h, ok := s.handlers[rq.op]
-	if !ok {
+	if !ok || !rq.op.Implemented() {
 		return s3err.Newf("NotImplemented", rq.op.Name()+" is not implemented by this server.")
 	}
 	if rq.lvl == levelObject {
