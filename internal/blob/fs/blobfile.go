@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/hourglass-sts/hourglass/internal/blob"
 )
@@ -315,27 +316,8 @@ func (s *Store) stream(ctx context.Context, r io.Reader, o streamOptions) (_ *bo
 		}
 		b.size = int64(len(head))
 	}
-	bufp := s.bufPool.Get().(*[]byte)
-	defer s.bufPool.Put(bufp)
-	buf := *bufp
-	for {
-		n, rerr := r.Read(buf)
-		if n > 0 {
-			b.size += int64(n)
-			if o.size >= 0 && b.size > o.size {
-				return nil, fmt.Errorf("%w: body longer than the declared %d bytes", blob.ErrIncompleteBody, o.size)
-			}
-			sum(buf[:n])
-			if _, err := f.Write(buf[:n]); err != nil {
-				return nil, fmt.Errorf("fs: write blob: %w", err)
-			}
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return nil, fmt.Errorf("fs: read body: %w", rerr)
-		}
+	if b.size, err = s.pump(f, r, sum, b.size, o.size); err != nil {
+		return nil, err
 	}
 	if err := finish(); err != nil {
 		return nil, err
@@ -358,6 +340,89 @@ func (s *Store) stream(ctx context.Context, r io.Reader, o streamOptions) (_ *bo
 		return nil, err
 	}
 	return b, nil
+}
+
+// pump reads r to its end into f, starting after n bytes already written.
+// Hashing (the ETag's MD5 takes a core) and the write system calls overlap:
+// this goroutine reads and hashes one buffer while a second one writes the
+// previous. limit, if not negative, is the declared body size.
+func (s *Store) pump(f *os.File, r io.Reader, sum func([]byte), n, limit int64) (int64, error) {
+	type chunk struct {
+		buf *[]byte
+		n   int
+	}
+	free := make(chan *[]byte, 2)
+	for range 2 {
+		free <- s.bufPool.Get().(*[]byte)
+	}
+	full := make(chan chunk, 2)
+	done := make(chan error, 1)
+	var failed atomic.Bool
+	go func(off int64) {
+		var err error
+		for c := range full {
+			if err == nil {
+				if _, err = f.Write((*c.buf)[:c.n]); err != nil {
+					failed.Store(true)
+				}
+				startWriteback(f, off, int64(c.n))
+				off += int64(c.n)
+			}
+			free <- c.buf
+		}
+		done <- err
+	}(n)
+	var rerr error
+	for !failed.Load() {
+		buf := <-free
+		k, err := readFull(r, *buf)
+		if k > 0 {
+			n += int64(k)
+			if limit >= 0 && n > limit {
+				free <- buf
+				rerr = fmt.Errorf("%w: body longer than the declared %d bytes", blob.ErrIncompleteBody, limit)
+				break
+			}
+			sum((*buf)[:k])
+			full <- chunk{buf, k}
+		} else {
+			free <- buf
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			rerr = fmt.Errorf("fs: read body: %w", err)
+			break
+		}
+	}
+	close(full)
+	werr := <-done
+	close(free)
+	for buf := range free {
+		s.bufPool.Put(buf)
+	}
+	if rerr != nil {
+		return n, rerr
+	}
+	if werr != nil {
+		return n, fmt.Errorf("fs: write blob: %w", werr)
+	}
+	return n, nil
+}
+
+// readFull reads until buf is full or r ends; it returns io.EOF with the
+// last, possibly partial, buffer.
+func readFull(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // linkBlob makes a new durable name for the bytes of blob src (a hard link,
