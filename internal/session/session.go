@@ -188,6 +188,10 @@ func (s *Service) Rotate(ctx context.Context, force bool) (sessiontoken.Plan, er
 			return err
 		}
 		if k := plan.Add; k != nil {
+			// Tokens carry whole seconds and are sealed with the key active at their (truncated)
+			// issue time, so a key must activate on a whole second: otherwise the first key
+			// seals nothing during its first second.
+			k.ActivateAt = k.ActivateAt.Truncate(time.Second)
 			id := uint32(k.ID)
 			err := s.o.Store.AddTokenKey(ctx, meta.TokenKey{ID: id, Alg: k.Alg.String(),
 				Sealed: s.o.Master.Seal(k.Secret.Reveal(), tokenKeyContext(id)), CreatedAt: k.CreatedAt, ActivateAt: k.ActivateAt})

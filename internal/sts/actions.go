@@ -97,6 +97,9 @@ func (h *Handler) assumeRole(q *request) *Error {
 	if hasPolicy {
 		b.elem("PackedPolicySize", strconv.Itoa(iss.PackedPolicySize))
 	}
+	// AWS's newer members: the token's size and its share of the size limit (1,024 here).
+	b.elem("SessionTokenSize", strconv.Itoa(len(iss.Token)))
+	b.elem("SessionTokenUtilization", strconv.Itoa((len(iss.Token)*100+sessiontoken.MaxTokenLen-1)/sessiontoken.MaxTokenLen))
 	if sourceIdentity != "" {
 		b.elem("SourceIdentity", sourceIdentity)
 	}

@@ -94,10 +94,14 @@ func addForm(p params, s string, query bool) *Error {
 }
 
 // Constraint texts, as AWS words them.
-func minLen(n int) string { return "Member must have length greater than or equal to " + strconv.Itoa(n) }
+func minLen(n int) string {
+	return "Member must have length greater than or equal to " + strconv.Itoa(n)
+}
 func maxLen(n int) string { return "Member must have length less than or equal to " + strconv.Itoa(n) }
-func minVal(n int) string { return "Member must have value greater than or equal to " + strconv.Itoa(n) }
-func maxVal(n int) string { return "Member must have value less than or equal to " + strconv.Itoa(n) }
+func minVal(n int) string {
+	return "Member must have value greater than or equal to " + strconv.Itoa(n)
+}
+func maxVal(n int) string     { return "Member must have value less than or equal to " + strconv.Itoa(n) }
 func pattern(p string) string { return "Member must satisfy regular expression pattern: " + p }
 
 // Patterns of the STS API model, quoted in messages exactly as AWS does.
