@@ -135,7 +135,7 @@ func testReadersDuringOverwrite(t *testing.T, s blob.Store) {
 			}
 		}()
 	}
-	for i := 1; i <= 30; i++ {
+	for i := 1; i <= 16; i++ {
 		put(t, s, b, "k", data(uint64(i), sizeFor(i)))
 	}
 	close(done)

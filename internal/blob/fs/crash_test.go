@@ -112,6 +112,7 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a child process")
 	}
+	t.Parallel()
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSafety$")
 	cmd.Env = append(os.Environ(), crashEnv+"="+dir)

@@ -35,6 +35,7 @@ func openTest(t testing.TB, dir string, opts Options) *Store {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	blobtest.Run(t, func(t *testing.T) blob.Store {
 		return openTest(t, t.TempDir(), Options{})
 	})
@@ -42,6 +43,7 @@ func TestConformance(t *testing.T) {
 
 // Every object goes through the file path when inlining is off.
 func TestConformanceWithoutInline(t *testing.T) {
+	t.Parallel()
 	blobtest.Run(t, func(t *testing.T) blob.Store {
 		return openTest(t, t.TempDir(), Options{InlineSize: -1})
 	})
