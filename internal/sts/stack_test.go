@@ -176,6 +176,12 @@ func (s *stack) creds() aws.Credentials {
 // signed builds a SigV4-signed request (service sts) with the given query and form body.
 func (s *stack) signed(method, query, body string, c aws.Credentials, at time.Time) *http.Request {
 	s.tb.Helper()
+	return s.signedWith(method, query, body, c, at, nil)
+}
+
+// signedWith is signed with a change to the request before it is signed.
+func (s *stack) signedWith(method, query, body string, c aws.Credentials, at time.Time, mutate func(*http.Request)) *http.Request {
+	s.tb.Helper()
 	u := s.srv.URL + "/"
 	if query != "" {
 		u += "?" + query
@@ -190,6 +196,9 @@ func (s *stack) signed(method, query, body string, c aws.Credentials, at time.Ti
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	}
+	if mutate != nil {
+		mutate(req)
 	}
 	sum := sha256.Sum256([]byte(body))
 	if err := (v4.NewSigner()).SignHTTP(context.Background(), c, req, hex.EncodeToString(sum[:]), "sts", "us-east-1", at); err != nil {
@@ -246,4 +255,9 @@ func (s *stack) expectError(req *http.Request, status int, code, msgPart string)
 		s.tb.Fatalf("Type %q, want %q", e.Error.Type, wantType)
 	}
 	return e
+}
+
+func sha256hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
