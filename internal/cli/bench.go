@@ -44,6 +44,7 @@ against Hourglass and the null server alternately and prints a table of ratios.`
 		short string
 	}{
 		{loadgen.ModeAssume, "STS AssumeRole with a static key"},
+		{loadgen.ModeIdentity, "STS GetCallerIdentity (the STS request path without issuing a key)"},
 		{loadgen.ModeGet, "S3 GetObject of --objects pre-created objects of --size bytes"},
 		{loadgen.ModeHead, "S3 HeadObject of --objects pre-created objects"},
 		{loadgen.ModePut, "S3 PutObject of --size bytes (each worker overwrites its own key)"},

@@ -30,17 +30,18 @@ type Mode string
 // The workloads. Mixed interleaves, in every 20 requests of a worker, 12 GETs, 4 HEADs,
 // 3 PUTs and 1 ListObjectsV2.
 const (
-	ModeAssume Mode = "assume" // STS AssumeRole
-	ModeGet    Mode = "get"    // S3 GetObject of pre-created objects, body read to the end
-	ModeHead   Mode = "head"   // S3 HeadObject of pre-created objects
-	ModePut    Mode = "put"    // S3 PutObject; each worker overwrites its own key
-	ModeList   Mode = "list"   // S3 ListObjectsV2 over the pre-created objects
-	ModeMixed  Mode = "mixed"
+	ModeAssume   Mode = "assume"   // STS AssumeRole
+	ModeIdentity Mode = "identity" // STS GetCallerIdentity: the STS request path without issuance
+	ModeGet      Mode = "get"      // S3 GetObject of pre-created objects, body read to the end
+	ModeHead     Mode = "head"     // S3 HeadObject of pre-created objects
+	ModePut      Mode = "put"      // S3 PutObject; each worker overwrites its own key
+	ModeList     Mode = "list"     // S3 ListObjectsV2 over the pre-created objects
+	ModeMixed    Mode = "mixed"
 )
 
 // Modes lists every workload in a stable order.
 func Modes() []Mode {
-	return []Mode{ModeAssume, ModeGet, ModeHead, ModePut, ModeList, ModeMixed}
+	return []Mode{ModeAssume, ModeIdentity, ModeGet, ModeHead, ModePut, ModeList, ModeMixed}
 }
 
 // Errors returned by Run for a configuration it cannot run; failed requests are not errors of
@@ -127,7 +128,7 @@ func (c *Config) defaults() error {
 		valid = valid || c.Mode == m
 	}
 	if !valid {
-		problems = append(problems, fmt.Sprintf("mode %q is not one of assume, get, head, put, list, mixed", c.Mode))
+		problems = append(problems, fmt.Sprintf("mode %q is not one of assume, identity, get, head, put, list, mixed", c.Mode))
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = 4
@@ -141,7 +142,7 @@ func (c *Config) defaults() error {
 	if c.Duration < 0 || c.Warmup < 0 || c.RequestTimeout < 0 || c.SessionDuration < 0 {
 		problems = append(problems, "durations must not be negative")
 	}
-	if c.Size == 0 && c.Mode != ModeList && c.Mode != ModeAssume {
+	if c.Size == 0 && c.Mode != ModeList && c.Mode != ModeAssume && c.Mode != ModeIdentity {
 		c.Size = 4 << 10
 	}
 	if c.Size < 0 || c.Size > maxSize {
@@ -302,6 +303,7 @@ type op int
 
 const (
 	opAssume op = iota
+	opIdentity
 	opGet
 	opHead
 	opPut
@@ -309,7 +311,7 @@ const (
 	numOps
 )
 
-var opNames = [numOps]string{"AssumeRole", "GetObject", "HeadObject", "PutObject", "ListObjectsV2"}
+var opNames = [numOps]string{"AssumeRole", "GetCallerIdentity", "GetObject", "HeadObject", "PutObject", "ListObjectsV2"}
 
 // mixedSchedule is the request mix of ModeMixed, one period of 20.
 var mixedSchedule = func() []op {
@@ -387,7 +389,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		Mode: cfg.Mode, Endpoint: cfg.Endpoint, Concurrency: cfg.Concurrency,
 		ObjectSize: cfg.Size, Objects: cfg.Objects, Credentials: cfg.Credentials.kind(),
 	}
-	if cfg.Mode == ModeAssume || cfg.Mode == ModeList {
+	if cfg.Mode == ModeAssume || cfg.Mode == ModeIdentity || cfg.Mode == ModeList {
 		res.ObjectSize = 0
 	}
 	if cfg.Mode != ModeGet && cfg.Mode != ModeHead && cfg.Mode != ModeList && cfg.Mode != ModeMixed {
@@ -407,7 +409,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r.sts = NewSTSClient(cfg.Endpoint, cfg.Region, creds, hc)
 	r.s3 = NewS3Client(cfg.Endpoint, cfg.Region, creds, hc)
-	if cfg.Mode != ModeAssume {
+	if cfg.Mode != ModeAssume && cfg.Mode != ModeIdentity {
 		r.payload = make([]byte, cfg.Size)
 		for i := range r.payload {
 			r.payload[i] = byte('a' + i%26)
@@ -552,6 +554,8 @@ func (r *runner) next(w *worker) op {
 	switch r.cfg.Mode {
 	case ModeAssume:
 		return opAssume
+	case ModeIdentity:
+		return opIdentity
 	case ModeGet:
 		return opGet
 	case ModeHead:
@@ -579,6 +583,9 @@ func (r *runner) do(ctx context.Context, w *worker, o op) (int64, error) {
 		if err == nil && (out.Credentials == nil || out.Credentials.SessionToken == nil) {
 			err = errors.New("loadgen: AssumeRole answered without credentials")
 		}
+		return 0, err
+	case opIdentity:
+		_, err := r.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		return 0, err
 	case opGet:
 		out, err := r.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String(r.keys[w.n%len(r.keys)])})

@@ -78,6 +78,8 @@ func TestModesAgainstNullServer(t *testing.T) {
 		want   []string // request kinds the server must have seen
 	}{
 		{loadgen.ModeAssume, false, []string{"STS"}},
+		{loadgen.ModeIdentity, false, []string{"STS"}},
+		{loadgen.ModeIdentity, true, []string{"STS"}},
 		{loadgen.ModeGet, false, []string{"GET", "PUT"}},
 		{loadgen.ModeHead, false, []string{"HEAD"}},
 		{loadgen.ModePut, false, []string{"PUT"}},

@@ -149,7 +149,7 @@ func num(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-func ratio(a, b float64) string {
+func ratio(a, b float64) string { // of two medians
 	if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
 		return "—"
 	}
@@ -269,13 +269,9 @@ func Report(w io.Writer, results []Result, opt ReportOptions) error {
 			nCell += " †"
 			borrowed = true
 		}
-		tputRatio := "—"
+		tputRatio, p99Ratio := "—", "—"
 		if t.n > 0 && n.n > 0 {
-			tputRatio = ratio(t.tput, n.tput)
-		}
-		p99Ratio := "—"
-		if t.n > 0 && n.n > 0 {
-			p99Ratio = ratio(t.p99, n.p99)
+			tputRatio, p99Ratio = pairedRatios(g.target, g.baseline)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			name, t.tputCell(), nCell, tputRatio, t.p99Cell(), n.p99Cell(), p99Ratio, t.errorsCell())
@@ -295,11 +291,79 @@ func Report(w io.Writer, results []Result, opt ReportOptions) error {
 		}
 		fmt.Fprintf(&b, "| peak RSS (VmHWM) of the server | %s | %s | %s | | | | |\n", cell(tr, tok), cell(nr, nok), rr)
 	}
-	fmt.Fprintf(&b, "\nMedians of %d rounds (range in brackets); ratio = %s ÷ %s (throughput: higher is better; p99: lower is better). MB = 10^6 bytes.\n",
+	fmt.Fprintf(&b, "\nRounds: %d; figures are medians over the rounds (range in brackets). A ratio is %s ÷ %s, computed per round (the two ran one after the other) and the median taken (throughput: higher is better; p99: lower is better). MB = 10^6 bytes.\n",
 		rounds, opt.TargetName, opt.BaselineName)
 	if borrowed {
 		fmt.Fprintf(&b, "† the %s does not authenticate, so its static-key figure stands for the temporary key.\n", opt.BaselineName)
 	}
+	writeTemporaryVersusStatic(&b, groups, opt)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTemporaryVersusStatic compares, for the target, each temporary-key workload with the
+// same workload run with a static key.
+func writeTemporaryVersusStatic(b *strings.Builder, groups []*group, opt ReportOptions) {
+	header := false
+	for _, g := range groups {
+		if len(g.target) == 0 || g.target[0].Credentials != "temporary" {
+			continue
+		}
+		tmp := g.target[0]
+		var static []Result
+		for _, h := range groups {
+			if len(h.target) > 0 && h.target[0].Credentials == "static" && h.target[0].Mode == tmp.Mode &&
+				h.target[0].ObjectSize == tmp.ObjectSize && h.target[0].Concurrency == tmp.Concurrency {
+				static = h.target
+				break
+			}
+		}
+		if static == nil {
+			continue
+		}
+		if !header {
+			fmt.Fprintf(b, "\n%s, temporary key versus static key (same workload, same rounds):\n\n", opt.TargetName)
+			b.WriteString("| workload | temporary key | static key | ratio | p99 temporary | p99 static |\n")
+			b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: |\n")
+			header = true
+		}
+		ts, ss := summarize(g.target), summarize(static)
+		tr, _ := pairedRatios(g.target, static)
+		name := strings.Replace(tmp.Describe(), ", temporary key", "", 1)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", name, ts.tputCell(), ss.tputCell(), tr, ts.p99Cell(), ss.p99Cell())
+	}
+}
+
+// pairedRatios returns the median over rounds of a's throughput and p99 divided by b's in the
+// same round; runs without a partner in the other set are paired with b's median instead.
+func pairedRatios(a, b []Result) (tput, p99 string) {
+	bs := summarize(b)
+	var tr, pr []float64
+	for i := range a {
+		bt, bp := bs.tput, bs.p99
+		for j := range b {
+			if b[j].Round == a[i].Round && a[i].Round != 0 {
+				bt, _ = b[j].throughput()
+				bp = math.NaN()
+				if b[j].Ops > 0 {
+					bp = b[j].Latency.P99
+				}
+				break
+			}
+		}
+		at, _ := a[i].throughput()
+		if bt > 0 {
+			tr = append(tr, at/bt)
+		}
+		if a[i].Ops > 0 && bp > 0 {
+			pr = append(pr, a[i].Latency.P99/bp)
+		}
+	}
+	f := func(xs []float64) string {
+		if len(xs) == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.2f", median(xs))
+	}
+	return f(tr), f(pr)
 }

@@ -39,7 +39,8 @@ func TestReport(t *testing.T) {
 		"| PUT 64MiB, static key, c=8 | 134 MB/s (134–134) | 268 MB/s (268–268) | 0.50 | 900ms | 450ms | 2.00 | 0 |",
 		"| AssumeRole, static key, c=8 | 0 ops/s | 5,000 ops/s | 0.00 | — | 1.50ms | — | 501 NotImplemented ×12,000, timeout ×345 |",
 		"| peak RSS (VmHWM) of the server | 60.0 MiB | 20.0 MiB | 3.00 |",
-		"Medians of 3 rounds",
+		"Rounds: 3; figures are medians",
+		"| GET 4KiB, c=8 | 1,800 ops/s (900–2,700) | 2,000 ops/s (1,000–3,000) | 0.90 | 4.40ms | 4.00ms |",
 		"† the null server does not authenticate",
 	} {
 		if !strings.Contains(out, want) {
@@ -48,5 +49,22 @@ func TestReport(t *testing.T) {
 	}
 	if strings.Contains(out, "999") {
 		t.Errorf("a third target's results leaked into the report:\n%s", out)
+	}
+}
+
+// TestReportPairsRounds: a ratio is the median of the per-round ratios (A and B ran back to
+// back), not the ratio of the medians, so a slow round on a shared machine cancels out.
+func TestReportPairsRounds(t *testing.T) {
+	var rs []Result
+	for i, ab := range [][2]float64{{100, 400}, {300, 400}, {200, 100}} {
+		rs = append(rs, res("hourglass", i+1, ModeHead, "static", 0, ab[0], 0, 1), res("null", i+1, ModeHead, "static", 0, ab[1], 0, 1))
+	}
+	var b strings.Builder
+	if err := Report(&b, rs, ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Per round: 0.25, 0.75, 2.00 → 0.75; the ratio of the medians would be 200/400 = 0.50.
+	if want := "| HEAD 0B, static key, c=8 | 200 ops/s (100–300) | 400 ops/s (100–400) | 0.75 | 1.00ms | 1.00ms | 1.00 | 0 |"; !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks\n%s\n---\n%s", want, b.String())
 	}
 }

@@ -102,6 +102,8 @@ func (r *Result) Describe() string {
 	switch r.Mode {
 	case ModeAssume:
 		b.WriteString("AssumeRole")
+	case ModeIdentity:
+		b.WriteString("GetCallerIdentity")
 	case ModeList:
 		b.WriteString("ListObjectsV2")
 	case ModeMixed:
