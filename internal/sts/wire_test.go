@@ -155,9 +155,9 @@ func TestWireAccepts(t *testing.T) {
 	t.Run("GET query", func(t *testing.T) {
 		body := ok(t, s.signed(http.MethodGet, "Action=GetCallerIdentity&Version=2011-06-15", "", s.creds(), time.Now()))
 		var out struct {
-			XMLName xml.Name `xml:"https://sts.amazonaws.com/doc/2011-06-15/ GetCallerIdentityResponse"`
+			XMLName xml.Name                              `xml:"https://sts.amazonaws.com/doc/2011-06-15/ GetCallerIdentityResponse"`
 			Result  struct{ Arn, UserId, Account string } `xml:"GetCallerIdentityResult"`
-			Meta    struct{ RequestId string }             `xml:"ResponseMetadata"`
+			Meta    struct{ RequestId string }            `xml:"ResponseMetadata"`
 		}
 		if err := xml.Unmarshal(body, &out); err != nil {
 			t.Fatal(err)
