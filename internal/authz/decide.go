@@ -45,6 +45,7 @@ const (
 	CheckBucketACL                  // a bucket ACL grant
 	CheckPublicAccess               // roles or bucket ACL grants to allUsers / allAuthenticatedUsers
 	CheckObjectACL                  // an object ACL grant
+	CheckExplicitDeny               // the explicit-Deny pass over both policies (explanations only)
 )
 
 var checkNames = [...]string{
@@ -56,6 +57,7 @@ var checkNames = [...]string{
 	CheckBucketACL:     "bucket-acl",
 	CheckPublicAccess:  "public-access",
 	CheckObjectACL:     "object-acl",
+	CheckExplicitDeny:  "explicit-deny",
 }
 
 func (c Check) String() string {
@@ -97,7 +99,8 @@ type Input struct {
 	// loads it for object actions (and must not pass an ACL of an older generation).
 	ObjectACL *acl.ACL
 	// Request is the condition context (aws:SourceIp, s3:prefix, …) filled by the caller; the
-	// engine sets Action, Resource and Principal itself, and ResourceAccount when it is empty.
+	// engine sets Action, Resource and Principal itself, ResourceAccount (the bucket's folder)
+	// when it is empty, and TokenIssueTime for temporary keys when it is zero.
 	// Decide copies it and never modifies it. Nil means an empty context.
 	Request *policy.Request
 	// Explain makes Decide record every check in Decision.Steps.
@@ -197,6 +200,9 @@ func (e *Engine) Decide(in *Input) Decision {
 	if req.ResourceAccount == "" {
 		req.ResourceAccount = folderID
 	}
+	if req.TokenIssueTime.IsZero() && ev.temporary() {
+		req.TokenIssueTime = ev.p.IssuedAt
+	}
 	// req stays out of eval: the escape analysis is field-insensitive, and eval's strings flow
 	// into the Decision, so a pointer to req inside eval would move req to the heap.
 	var d Decision
@@ -292,7 +298,7 @@ func (ev *eval) denyPhase(req *policy.Request) (Decision, bool) {
 		return d, true
 	}
 	if ev.x != nil {
-		ev.x.add(CheckNone, "pass", "explicit Deny: "+ev.denyPhaseDetail())
+		ev.x.add(CheckExplicitDeny, "pass", ev.denyPhaseDetail())
 	}
 	return Decision{}, false
 }
@@ -743,6 +749,8 @@ func (ev *eval) explainRolesStep(saRole, aclSA bool) {
 	switch {
 	case aclSA:
 		x.add(CheckBucketACL, "pass", "the bucket ACL grants the service account a permission covering "+ev.act.Name())
+	case saRole:
+		x.add(CheckBucketACL, "skip", "a role already allows")
 	case ev.bs == nil:
 		x.add(CheckBucketACL, "fail", "bucket "+ev.in.Bucket+" is not registered")
 	default:

@@ -223,3 +223,11 @@ func TestGolden(t *testing.T) {
 	}
 	t.Logf("cases by source: %v", counts)
 }
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
