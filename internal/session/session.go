@@ -571,9 +571,10 @@ func (s *Service) Revoke(ctx context.Context, kind, target string, before time.T
 	default:
 		return meta.Revocation{}, fmt.Errorf("%w: unknown revocation kind %q", iam.ErrInvalid, kind)
 	}
-	// Tokens carry second precision; revoke the whole second so none issued in it survives.
+	// Tokens carry second precision (IssuedAt is truncated): a token stamped with the second of
+	// `before` may have been issued before it, so that whole second is revoked too.
 	if !before.IsZero() {
-		before = before.Truncate(time.Second).Add(time.Second)
+		before = ceilSecond(before)
 	}
 	return s.o.Store.AddRevocation(ctx, meta.Revocation{Kind: kind, Target: target, Before: before, CreatedAt: now, ExpiresAt: now.Add(RevocationLifetime)})
 }
