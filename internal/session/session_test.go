@@ -355,7 +355,7 @@ func TestRevocations(t *testing.T) {
 		f.sync()
 		f.expect(f.n, a1, k1, "InvalidToken")
 		f.expect(f.n, a2, k2, "InvalidToken")
-		f.expect(f.n, b, kb, "")      // another SA
+		f.expect(f.n, b, kb, "")     // another SA
 		f.expect(f.n, after, k1, "") // issued after T
 	})
 }
