@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -136,7 +137,7 @@ func (s *stack) node(o stackOptions) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s.srv = httptest.NewServer(httpx.Wrap(s.handler, httpx.Options{Surface: "sts", OnPanic: OnPanic}))
+	s.srv = httptest.NewServer(httpx.Wrap(s.handler, httpx.Options{Surface: "sts", OnPanic: OnPanic, Logger: slog.New(slog.DiscardHandler)}))
 	tb.Cleanup(s.srv.Close)
 }
 
