@@ -24,6 +24,7 @@ import (
 	"github.com/hourglass-sts/hourglass/internal/adminapi"
 	"github.com/hourglass-sts/hourglass/internal/audit"
 	"github.com/hourglass-sts/hourglass/internal/authn"
+	"github.com/hourglass-sts/hourglass/internal/authz"
 	"github.com/hourglass-sts/hourglass/internal/blob"
 	"github.com/hourglass-sts/hourglass/internal/config"
 	"github.com/hourglass-sts/hourglass/internal/httpx"
@@ -64,6 +65,7 @@ type App struct {
 	audit    *audit.Logger
 	sessions *session.Service
 	authn    *authn.Authenticator
+	authz    *authz.Engine
 
 	mainLn, adminLn, stsLn net.Listener
 	ready                  chan struct{}
@@ -155,6 +157,9 @@ func New(ctx context.Context, cfg config.Config, deps Deps) (_ *App, err error) 
 		return nil, err
 	}
 	a.authn = &authn.Authenticator{Keys: a.dir, Sessions: a.sessions, Verifier: verifier}
+	if a.authz, err = authz.New(a.dir, authz.Options{Model: authz.AccessModel(cfg.AccessModel), Logger: a.log, Now: deps.Now}); err != nil {
+		return nil, err
+	}
 	if err := a.listen(); err != nil {
 		return nil, err
 	}

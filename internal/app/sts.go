@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/hourglass-sts/hourglass/internal/adminapi"
+	"github.com/hourglass-sts/hourglass/internal/authz"
 )
 
 // stsHandler returns the STS Query API handler (nil until the STS package is wired).
@@ -13,4 +14,6 @@ func (a *App) stsHandler() http.Handler { return nil }
 func isSTS(r *http.Request) bool { return false }
 
 // adminExtensions returns the admin routes of the STS, authorization and S3 layers.
-func (a *App) adminExtensions() []adminapi.Extension { return nil }
+func (a *App) adminExtensions() []adminapi.Extension {
+	return []adminapi.Extension{authz.AdminExtension(a.authz, a.dir, a.iam)}
+}
