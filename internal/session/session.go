@@ -65,6 +65,7 @@ type Service struct {
 	inline   map[string]inlinePolicy // by compressed bytes
 	byHash   map[[32]byte]*policy.Policy
 	storedAt map[[32]byte]time.Time // when this node last wrote a stored policy's row
+	packed   map[[32]byte][]byte    // compressed documents by SHA-256: DEFLATE dominates issuance
 	touchMu  sync.Mutex
 	touched  map[string]struct{}
 	revView  atomic.Pointer[revocations]
@@ -103,7 +104,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		o.Rand = rand.Reader
 	}
 	s := &Service{o: o, inline: map[string]inlinePolicy{}, byHash: map[[32]byte]*policy.Policy{},
-		storedAt: map[[32]byte]time.Time{}, touched: map[string]struct{}{}}
+		storedAt: map[[32]byte]time.Time{}, packed: map[[32]byte][]byte{}, touched: map[string]struct{}{}}
 	s.failures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hourglass_token_validation_failures_total", Help: "Temporary-key validation failures by reason."}, []string{"reason"})
 	s.issued = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hourglass_sts_issuance_total", Help: "Temporary-key issuance by operation and outcome."}, []string{"op", "outcome"})
 	s.sizes = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hourglass_sts_token_size_chars", Help: "Size of issued session tokens.", Buckets: []float64{200, 300, 400, 500, 600, 700, 800, 900, 1024}})
@@ -321,7 +322,7 @@ func (s *Service) Issue(ctx context.Context, req IssueRequest) (Issued, error) {
 		sum := sha256.Sum256(req.Policy)
 		out.PolicySHA256 = hex.EncodeToString(sum[:])
 		out.PackedPolicySize = (len(req.Policy)*100 + sessiontoken.MaxPolicyChars - 1) / sessiontoken.MaxPolicyChars
-		compressed := sessiontoken.CompressPolicy(req.Policy)
+		compressed := s.compressed(sum, req.Policy)
 		inline, err := kr.FitPolicy(cl, compressed, sum)
 		if err != nil {
 			return Issued{}, err
@@ -339,6 +340,25 @@ func (s *Service) Issue(ctx context.Context, req IssueRequest) (Issued, error) {
 	out.Token = tok
 	s.sizes.Observe(float64(len(tok)))
 	return out, nil
+}
+
+// compressed returns the policy compressed, from a cache keyed by its SHA-256: clients tend to
+// ask for the same policy again and again, and compressing costs more than the rest of Issue.
+func (s *Service) compressed(sum [32]byte, doc []byte) []byte {
+	s.polMu.RLock()
+	c, ok := s.packed[sum]
+	s.polMu.RUnlock()
+	if ok {
+		return c
+	}
+	c = sessiontoken.CompressPolicy(doc)
+	s.polMu.Lock()
+	if len(s.packed) >= maxPolicyCache {
+		s.packed = map[[32]byte][]byte{}
+	}
+	s.packed[sum] = c
+	s.polMu.Unlock()
+	return c
 }
 
 // storePolicy makes sure a policy too large to travel inline is in the store. Only the first

@@ -36,8 +36,8 @@ func TestAWSCLITutorial(t *testing.T) {
 		"--role-arn", "any description of twenty characters or more", "--role-session-name", "tutorial",
 		"--duration-seconds", "3600", "--policy", "file://"+policyFile, "--output", "json")
 	var ar struct {
-		Credentials struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration string }
-		AssumedRoleUser struct{ Arn, AssumedRoleId string }
+		Credentials      struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration string }
+		AssumedRoleUser  struct{ Arn, AssumedRoleId string }
 		PackedPolicySize int
 	}
 	if err := json.Unmarshal([]byte(out), &ar); err != nil {
