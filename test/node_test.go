@@ -242,8 +242,8 @@ func (n *node) waitKey(c creds) {
 func (n *node) s3(c creds) *s3.Client {
 	return s3.New(s3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(n.endpoint()), UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider(c.ID, c.Secret, c.Token),
-		HTTPClient:  &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}},
+		Credentials:      credentials.NewStaticCredentialsProvider(c.ID, c.Secret, c.Token),
+		HTTPClient:       &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}},
 		RetryMaxAttempts: 1,
 	})
 }
