@@ -92,6 +92,7 @@ func TestModesAgainstNullServer(t *testing.T) {
 			name += "-assume"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // the environment set above stays set until every subtest is done
 			rc := &recorder{h: nullserver.Handler(4096), methods: map[string]int{}, tokens: map[string]int{}}
 			srv := httptest.NewServer(rc)
 			defer srv.Close()
@@ -322,5 +323,19 @@ func TestBadConfig(t *testing.T) {
 	}
 	if s := static.String(); strings.Contains(s, static.SecretAccessKey) {
 		t.Errorf("Credentials.String shows the secret: %s", s)
+	}
+}
+
+func TestCancelledContextStopsAtOnce(t *testing.T) {
+	srv := httptest.NewServer(nullserver.Handler(10))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := loadgen.Run(ctx, loadgen.Config{Endpoint: srv.URL, Mode: loadgen.ModeGet, Duration: time.Hour, Credentials: static})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ops != 0 || res.SetupErrors["PutObject: canceled"] != 1 {
+		t.Errorf("ops %d setup %v", res.Ops, res.SetupErrors)
 	}
 }
