@@ -1,0 +1,175 @@
+package s3blob
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/hourglass-sts/hourglass/internal/blob"
+)
+
+// copySource is the x-amz-copy-source value for bucket/key: the key
+// percent-encoded except for "/", as S3 expects.
+func copySource(bucket, key string) string {
+	var b strings.Builder
+	b.Grow(len(bucket) + 1 + len(key)*3/2)
+	b.WriteString(bucket)
+	b.WriteByte('/')
+	for _, seg := range strings.SplitAfter(key, "/") {
+		last := strings.HasSuffix(seg, "/")
+		seg = strings.TrimSuffix(seg, "/")
+		b.WriteString(url.PathEscape(seg))
+		if last {
+			b.WriteByte('/')
+		}
+	}
+	return b.String()
+}
+
+// watchedBody is a replayable request body whose reads arm a watchdog
+// between calls (the transport is busy sending what it read).
+// (It deliberately has no WriteTo, which would bypass Read.)
+type watchedBody struct {
+	r   *bytes.Reader
+	dog *watchdog
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	b.dog.disarm()
+	n, err := b.r.Read(p)
+	if err == nil {
+		b.dog.arm()
+	}
+	return n, err
+}
+
+func (b *watchedBody) Seek(off int64, whence int) (int64, error) { return b.r.Seek(off, whence) }
+
+// staging is a body of unknown length staged as an object in the state
+// bucket.
+type staging struct {
+	s    *Store
+	key  string
+	size int64
+	md5  [md5.Size]byte
+}
+
+// remove deletes the staged object (best effort).
+func (st *staging) remove(ctx context.Context) {
+	cctx, cancel := st.s.cleanupContext(ctx)
+	defer cancel()
+	st.s.deleteState(cctx, st.key)
+}
+
+// stage uploads head followed by the rest of body to a fresh key in the
+// state bucket, as a multipart upload whose parts are filled in memory one
+// at a time (never more than one part is held). It completes the upload only
+// after body ended with a clean io.EOF; on any failure it aborts it. A body
+// longer than limit is ErrEntityTooLarge.
+func (s *Store) stage(ctx context.Context, bucket string, head []byte, body io.Reader, limit int64) (*staging, error) {
+	if err := s.ensureState(ctx); err != nil {
+		return nil, err
+	}
+	st := &staging{s: s, key: tempKey(bucket, newGeneration())}
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	dog := newWatchdog(s.timeout, func() { cancel(errStalled) })
+	defer dog.disarm()
+	mapErr := func(err error) error {
+		if context.Cause(rctx) == errStalled && ctx.Err() == nil {
+			return fmt.Errorf("%w: the upstream stopped taking a part for %v", ErrUnavailable, s.timeout)
+		}
+		return s.mapErr(ctx, err, nil)
+	}
+	up, err := s.c.CreateMultipartUpload(rctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(s.stateBucket), Key: aws.String(st.key)})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			cctx, ccancel := s.cleanupContext(ctx)
+			defer ccancel()
+			if _, err := s.c.AbortMultipartUpload(cctx, &s3.AbortMultipartUploadInput{
+				Bucket: aws.String(s.stateBucket), Key: aws.String(st.key), UploadId: up.UploadId,
+			}); err != nil {
+				s.log.Warn("s3blob: could not abort a staging upload", "key", st.key, "err", s.mapErr(cctx, err, nil))
+			}
+		}
+	}()
+	partSize := max(s.minPart, s.spool, int64(len(head)))
+	chunk := make([]byte, partSize)
+	fill := copy(chunk, head)
+	whole := md5.New()
+	whole.Write(head)
+	st.size = int64(fill)
+	var parts []types.CompletedPart
+	send := func(data []byte) error {
+		if len(parts) >= blob.MaxParts {
+			return fmt.Errorf("%w: more than %d staged parts", blob.ErrEntityTooLarge, blob.MaxParts)
+		}
+		sum := md5.Sum(data)
+		n := int32(len(parts) + 1)
+		out, err := s.c.UploadPart(rctx, &s3.UploadPartInput{
+			Bucket:        aws.String(s.stateBucket),
+			Key:           aws.String(st.key),
+			UploadId:      up.UploadId,
+			PartNumber:    aws.Int32(n),
+			Body:          &watchedBody{r: bytes.NewReader(data), dog: dog},
+			ContentLength: aws.Int64(int64(len(data))),
+			ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
+		})
+		dog.disarm()
+		if err != nil {
+			return mapErr(err)
+		}
+		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(n)})
+		return nil
+	}
+	for {
+		n, eof, err := readSpool(body, chunk[fill:])
+		if n > 0 {
+			whole.Write(chunk[fill : fill+n])
+			fill += n
+			st.size += int64(n)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if st.size > limit {
+			return nil, fmt.Errorf("%w: more than %d bytes", blob.ErrEntityTooLarge, limit)
+		}
+		if eof {
+			if fill > 0 || len(parts) == 0 {
+				if err := send(chunk[:fill]); err != nil {
+					return nil, err
+				}
+			}
+			break
+		}
+		if err := send(chunk[:fill]); err != nil {
+			return nil, err
+		}
+		fill = 0
+	}
+	if _, err := s.c.CompleteMultipartUpload(rctx, &s3.CompleteMultipartUploadInput{
+		Bucket:          aws.String(s.stateBucket),
+		Key:             aws.String(st.key),
+		UploadId:        up.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+	}); err != nil {
+		return nil, mapErr(err)
+	}
+	committed = true
+	copy(st.md5[:], whole.Sum(nil))
+	return st, nil
+}
