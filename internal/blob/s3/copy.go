@@ -232,24 +232,12 @@ func (c *copyOp) multipart() (time.Time, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			out, err := s.c.UploadPartCopy(c.ctx, &s3.UploadPartCopyInput{
-				Bucket:            aws.String(c.dub),
-				Key:               aws.String(c.dstKey),
-				UploadId:          up.UploadId,
-				PartNumber:        aws.Int32(int32(i + 1)),
-				CopySource:        aws.String(copySource(c.sub, c.srcKey)),
-				CopySourceIfMatch: quote(c.src.upstreamETag),
-				CopySourceRange:   aws.String(fmt.Sprintf("bytes=%d-%d", first, first+size-1)),
-			})
+			etag, err := s.partCopy(c.ctx, c.dub, c.dstKey, aws.ToString(up.UploadId), i+1, c.sub, c.srcKey, c.src.upstreamETag, first, first+size-1)
 			if err != nil {
 				errs[i] = c.sourceError(err)
 				return
 			}
-			var etag *string
-			if out.CopyPartResult != nil {
-				etag = out.CopyPartResult.ETag
-			}
-			parts[i] = types.CompletedPart{ETag: etag, PartNumber: aws.Int32(int32(i + 1))}
+			parts[i] = types.CompletedPart{ETag: quote(etag), PartNumber: aws.Int32(int32(i + 1))}
 		}()
 	}
 	wg.Wait()

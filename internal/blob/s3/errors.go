@@ -51,6 +51,7 @@ var codes = map[string]error{
 	"SlowDown":                ErrUnavailable,
 	"InternalError":           ErrUnavailable,
 	"RequestTimeout":          ErrUnavailable,
+	"NotImplemented":          ErrUpstream,
 }
 
 // mapErr turns an SDK error into one that wraps a blob sentinel,
@@ -63,6 +64,9 @@ func (s *Store) mapErr(ctx context.Context, err error, notFound error) error {
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("%w (upstream: %v)", context.Cause(ctx), err)
+	}
+	if mapped(err) {
+		return err
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
@@ -83,6 +87,8 @@ func (s *Store) mapErr(ctx context.Context, err error, notFound error) error {
 			return fmt.Errorf("%w: upstream answered 412", blob.ErrPreconditionFailed)
 		case st == http.StatusRequestedRangeNotSatisfiable:
 			return fmt.Errorf("%w: upstream answered 416", blob.ErrInvalidRange)
+		case st == http.StatusNotImplemented:
+			return fmt.Errorf("%w: %v", ErrUpstream, err)
 		case st >= 500:
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
 		}
@@ -93,4 +99,39 @@ func (s *Store) mapErr(ctx context.Context, err error, notFound error) error {
 	}
 	// No HTTP response at all: refused, reset, timed out, DNS.
 	return fmt.Errorf("%w: %v", ErrUnavailable, err)
+}
+
+// notImplemented reports whether the upstream lacks the operation.
+func notImplemented(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "NotImplemented" {
+		return true
+	}
+	var re *smithyhttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotImplemented
+}
+
+// sentinels are the errors mapErr produces.
+var sentinels = []error{
+	ErrUnavailable, ErrUpstream, errNoRecord, errBare404, errSourceChanged,
+	blob.ErrNoSuchBucket, blob.ErrNoSuchKey, blob.ErrNoSuchUpload, blob.ErrInvalidPart,
+	blob.ErrInvalidPartOrder, blob.ErrEntityTooSmall, blob.ErrEntityTooLarge, blob.ErrInvalidRange,
+	blob.ErrInvalidPartNumber, blob.ErrPreconditionFailed, blob.ErrNotModified, blob.ErrBucketNotEmpty,
+	blob.ErrBucketExists, blob.ErrInvalidBucketName, blob.ErrBadDigest, blob.ErrIncompleteBody,
+	blob.ErrKeyTooLong, blob.ErrInvalidKey, blob.ErrInvalidChecksum,
+}
+
+// mapped reports whether err already wraps one of the sentinels (an
+// error from a helper that mapped it).
+func mapped(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return false
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
 }

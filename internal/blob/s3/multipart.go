@@ -437,19 +437,11 @@ func (pw *partWrite) staged(bucket string, head []byte, body io.Reader) (int64, 
 	if pw.opts.ContentMD5 != nil && !bytes.Equal(st.md5[:], pw.opts.ContentMD5) {
 		return 0, nil, fmt.Errorf("%w: the part's MD5 differs from Content-MD5", blob.ErrBadDigest)
 	}
-	out, err := s.c.UploadPartCopy(pw.ctx, &s3.UploadPartCopyInput{
-		Bucket:     aws.String(pw.ub),
-		Key:        aws.String(pw.key),
-		UploadId:   aws.String(pw.id),
-		PartNumber: aws.Int32(int32(pw.n)),
-		CopySource: aws.String(copySource(s.stateBucket, st.key)),
-	})
+	etag, err := s.partCopy(pw.ctx, pw.ub, pw.key, pw.id, pw.n, s.stateBucket, st.key, "", 0, st.size-1)
 	if err != nil {
 		return 0, nil, s.mapErr(pw.ctx, err, nil)
 	}
-	if out.CopyPartResult != nil {
-		pw.check(normETag(out.CopyPartResult.ETag), hex.EncodeToString(st.md5[:]))
-	}
+	pw.check(etag, hex.EncodeToString(st.md5[:]))
 	return st.size, st.md5[:], nil
 }
 

@@ -173,3 +173,64 @@ func (s *Store) stage(ctx context.Context, bucket string, head []byte, body io.R
 	copy(st.md5[:], whole.Sum(nil))
 	return st, nil
 }
+
+// partCopy copies the bytes first..last of srcUB/srcKey (the version with
+// upstream ETag srcETag, if given) into part n of an upload: server-side
+// with UploadPartCopy, or, for an upstream without it, read and re-sent by
+// this node (streamed, the last byte withheld until the read ended cleanly).
+func (s *Store) partCopy(ctx context.Context, ub, key, id string, n int, srcUB, srcKey, srcETag string, first, last int64) (string, error) {
+	if !s.noPartCopy.Load() {
+		in := &s3.UploadPartCopyInput{
+			Bucket:          aws.String(ub),
+			Key:             aws.String(key),
+			UploadId:        aws.String(id),
+			PartNumber:      aws.Int32(int32(n)),
+			CopySource:      aws.String(copySource(srcUB, srcKey)),
+			CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", first, last)),
+		}
+		if srcETag != "" {
+			in.CopySourceIfMatch = quote(srcETag)
+		}
+		out, err := s.c.UploadPartCopy(ctx, in)
+		if err == nil {
+			if out.CopyPartResult == nil {
+				return "", fmt.Errorf("%w: UploadPartCopy returned no ETag", ErrUpstream)
+			}
+			return normETag(out.CopyPartResult.ETag), nil
+		}
+		if !notImplemented(err) {
+			return "", err
+		}
+		s.noPartCopy.Store(true)
+		s.log.Info("s3blob: the upstream does not implement UploadPartCopy; parts are copied through this node")
+	}
+	src, err := s.open(ctx, srcUB, "", srcKey, blob.GetOptions{Range: &blob.Range{Start: first, End: last}}, srcETag)
+	if err != nil {
+		return "", err
+	}
+	defer src.Body.Close()
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r := newCommitReader(src.Body, last-first+1)
+	r.dog = newWatchdog(s.timeout, func() { cancel(errStalled) })
+	defer r.dog.disarm()
+	out, err := s.c.UploadPart(rctx, &s3.UploadPartInput{
+		Bucket:        aws.String(ub),
+		Key:           aws.String(key),
+		UploadId:      aws.String(id),
+		PartNumber:    aws.Int32(int32(n)),
+		Body:          r,
+		ContentLength: aws.Int64(last - first + 1),
+	}, noRetry)
+	r.abandon()
+	if err != nil {
+		if berr := r.failure(); berr != nil {
+			return "", berr
+		}
+		if context.Cause(rctx) == errStalled && ctx.Err() == nil {
+			return "", fmt.Errorf("%w: the upstream stopped taking a part for %v", ErrUnavailable, s.timeout)
+		}
+		return "", err
+	}
+	return normETag(out.ETag), nil
+}

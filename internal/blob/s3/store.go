@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -107,6 +108,10 @@ type Store struct {
 
 	stateMu    sync.Mutex
 	stateReady bool
+
+	// noPartCopy is set once the upstream answered UploadPartCopy with
+	// NotImplemented: parts are then copied through this node.
+	noPartCopy atomic.Bool
 
 	uploadsMu sync.Mutex
 	uploads   map[string]*uploadRecord // upload ID → record, recently used
