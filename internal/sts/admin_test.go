@@ -124,7 +124,8 @@ func TestAdminRoutes(t *testing.T) {
 		if _, code := s.whoami(a); code != "" {
 			t.Fatalf("before revocation: %s", code)
 		}
-		rev, err := revoke(RevokeRequest{SA: "bob", Before: time.Now().UTC().Format(time.RFC3339)})
+		// RFC 3339 carries whole seconds: name a moment after the session was issued.
+		rev, err := revoke(RevokeRequest{SA: "bob", Before: time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339)})
 		if err != nil || rev.Kind != meta.RevokeSA || rev.Target != bob.ID {
 			t.Fatalf("%v %+v", err, rev)
 		}

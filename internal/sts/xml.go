@@ -33,7 +33,12 @@ func (b *xmlBuf) elem(name, text string) {
 // text appends s escaped for XML character data. Characters XML 1.0 cannot carry are replaced
 // with U+FFFD, as encoding/xml does.
 func (b *xmlBuf) text(s string) {
-	for i := 0; i < len(s); {
+	i := 0
+	for i < len(s) && plain(s[i]) { // most text (keys, tokens, ARNs) needs no escaping
+		i++
+	}
+	*b = append(*b, s[:i]...)
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -67,7 +72,15 @@ func (b *xmlBuf) text(s string) {
 	}
 }
 
+// plain reports whether c is copied as is: printable ASCII other than the escaped characters.
+func plain(c byte) bool {
+	return c >= 0x20 && c < utf8.RuneSelf && c != '<' && c != '>' && c != '&' && c != '"' && c != '\''
+}
+
 func (b *xmlBuf) open(action string) {
+	if cap(*b) == 0 {
+		*b = make([]byte, 0, 2048) // a token answer is about 1.5 KB
+	}
 	b.raw(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<")
 	b.raw(action)
 	b.raw(`Response xmlns="` + Namespace + `"><`)
