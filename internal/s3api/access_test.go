@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -234,8 +235,12 @@ func TestYandexTutorial(t *testing.T) {
 	if err := e.iam().DeleteKey(e.ctx, sa.Key.Key.ID); err != nil {
 		t.Fatal(err)
 	}
-	e.sync()
-	_, err = c.GetObject(e.ctx, &s3.GetObjectInput{Bucket: aws.String("tutorial"), Key: aws.String("allowed/file.txt")})
+	deleted := time.Now()
+	e.eventually("temporary key refused after its static key was deleted", func() bool {
+		_, err = c.GetObject(e.ctx, &s3.GetObjectInput{Bucket: aws.String("tutorial"), Key: aws.String("allowed/file.txt")})
+		return err != nil
+	})
+	t.Logf("temporary key refused %v after the static key was deleted", time.Since(deleted))
 	if code := errCode(err); code != "InvalidAccessKeyId" && code != "InvalidToken" && code != "ExpiredToken" {
 		t.Fatalf("after key deletion: %v", err)
 	}

@@ -45,8 +45,14 @@ func BenchmarkS3(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := node.App.Directory().Sync(ctx); err != nil {
-		b.Fatal(err)
+	// Wait until the node's directory has the key (it follows the store's change log).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, ok := node.App.Directory().Key(key.Key.ID); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("key not in the directory after 10s")
+		}
 	}
 	tk, err := node.App.Sessions().Issue(ctx, session.IssueRequest{Kind: sessiontoken.KindAssumeRole,
 		Key: &iam.Key{AccessKey: key.Key, Secret: []byte(key.Secret)}, SA: sa, SessionName: "bench", Duration: time.Hour})

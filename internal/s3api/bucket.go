@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/hourglass-sts/hourglass/internal/acl"
 	"github.com/hourglass-sts/hourglass/internal/blob"
@@ -104,7 +105,7 @@ func (s *Server) createBucket(rq *request) error {
 		}
 		return blobError(err)
 	}
-	s.sync(rq)
+	s.await(rq, func() bool { _, ok := s.o.Dir.Bucket(rq.bucket); return ok })
 	rq.w.Header().Set("Location", "/"+rq.bucket)
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
@@ -116,11 +117,47 @@ func (s *Server) knownSA(id string) bool {
 	return ok
 }
 
-// sync makes the directory current after a change this node made, so the caller's next
-// request sees it. A failure only delays visibility (the directory polls), so it is logged.
-func (s *Server) sync(rq *request) {
-	if err := s.o.Dir.Sync(rq.ctx); err != nil {
-		s.log.Warn("directory sync after a change failed", "request_id", rq.info.ID, "error", err)
+// ChangeWait bounds how long a handler waits for the node's directory to show a change it
+// made (it follows the store's change log, woken at once on a single node).
+const ChangeWait = 5 * time.Second
+
+// await waits until the directory shows what this request changed (visible returns true), so
+// that the caller's next request sees it: read your writes. Giving up only delays visibility
+// (the directory keeps following the store), so it is logged, not returned.
+func (s *Server) await(rq *request, visible func() bool) {
+	timer := time.NewTimer(ChangeWait)
+	defer timer.Stop()
+	for {
+		s.changeMu.Lock()
+		ch := s.changed
+		s.changeMu.Unlock()
+		if visible() {
+			return
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			s.log.Warn("the directory did not show a change in time", "request_id", rq.info.ID, "op", rq.info.Op, "bucket", rq.bucket)
+			return
+		case <-rq.ctx.Done():
+			return
+		}
+	}
+}
+
+// configIs reports whether the directory's copy of the bucket's configuration kind equals v
+// (nil: absent).
+func (s *Server) configIs(bucket, kind string, v []byte) func() bool {
+	return func() bool {
+		b, ok := s.o.Dir.Bucket(bucket)
+		if !ok {
+			return false
+		}
+		cur, present := b.Config[kind]
+		if v == nil {
+			return !present
+		}
+		return present && bytes.Equal(cur, v)
 	}
 }
 
@@ -131,7 +168,7 @@ func (s *Server) deleteBucket(rq *request) error {
 		}
 		return blobError(err)
 	}
-	s.sync(rq)
+	s.await(rq, func() bool { _, ok := s.o.Dir.Bucket(rq.bucket); return !ok })
 	return noContent(rq)
 }
 
@@ -209,10 +246,11 @@ func (s *Server) putBucketACL(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.o.Config.PutBucketConfig(rq.ctx, rq.bucket, meta.BucketACL, encodeACL(a)); err != nil {
+	stored := encodeACL(a)
+	if err := s.o.Config.PutBucketConfig(rq.ctx, rq.bucket, meta.BucketACL, stored); err != nil {
 		return s.configError(rq, err)
 	}
-	s.sync(rq)
+	s.await(rq, s.configIs(rq.bucket, meta.BucketACL, stored))
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -266,7 +304,7 @@ func (s *Server) putBucketPolicy(rq *request) error {
 	if err := s.o.Config.PutBucketConfig(rq.ctx, rq.bucket, meta.BucketPolicy, doc); err != nil {
 		return s.configError(rq, err)
 	}
-	s.sync(rq)
+	s.await(rq, s.configIs(rq.bucket, meta.BucketPolicy, doc))
 	return noContent(rq)
 }
 
@@ -274,6 +312,6 @@ func (s *Server) deleteBucketPolicy(rq *request) error {
 	if err := s.o.Config.DeleteBucketConfig(rq.ctx, rq.bucket, meta.BucketPolicy); err != nil && !errors.Is(err, meta.ErrNotFound) {
 		return s.configError(rq, err)
 	}
-	s.sync(rq)
+	s.await(rq, s.configIs(rq.bucket, meta.BucketPolicy, nil))
 	return noContent(rq)
 }

@@ -63,10 +63,17 @@ func isolateAWSEnv(t *testing.T) {
 
 func (e *env) iam() *iam.Service { return e.node.App.IAM() }
 
-func (e *env) sync() {
+// eventually waits until cond holds: the node follows the store's change log, woken at once
+// on a single node, so an IAM change made behind its back (not through S3) shows up within
+// milliseconds. (Calling Directory.Sync here would race with the node's own sync loop.)
+func (e *env) eventually(what string, cond func() bool) {
 	e.t.Helper()
-	if err := e.node.App.Directory().Sync(e.ctx); err != nil {
-		e.t.Fatalf("directory sync: %v", err)
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s: not after 10s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -94,8 +101,16 @@ func (e *env) newSA(name, folder string, roles ...string) identity {
 	if err != nil {
 		e.t.Fatalf("CreateKey: %v", err)
 	}
-	e.sync()
-	return identity{SA: sa, Key: k, Folder: sa.FolderID}
+	id := identity{SA: sa, Key: k, Folder: sa.FolderID}
+	if len(roles) > 0 {
+		// The key works, and its roles apply, once ListBuckets (any role allows it) succeeds.
+		c := e.static(id)
+		e.eventually("key "+k.Key.ID+" accepted with its roles", func() bool {
+			_, err := c.ListBuckets(e.ctx, &s3.ListBucketsInput{})
+			return err == nil
+		})
+	}
+	return id
 }
 
 // temp issues a temporary key for id with an optional session policy.

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hourglass-sts/hourglass/internal/audit"
@@ -32,8 +33,8 @@ type Directory interface {
 	Buckets() []meta.Bucket
 	Folder(id string) (meta.Folder, bool)
 	SA(id string) (meta.ServiceAccount, bool)
-	// Sync applies pending changes now, so that a request sees what the previous one wrote.
-	Sync(ctx context.Context) error
+	// OnChange registers fn to run after every applied batch of changes.
+	OnChange(fn func([]meta.Change))
 }
 
 // BucketAdmin creates and deletes buckets in the registry and the object backend (iam.Service).
@@ -96,6 +97,10 @@ type Server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	handlers map[s3action.Operation]handler
+
+	// changed is closed (and replaced) whenever the directory applies changes.
+	changeMu sync.Mutex
+	changed  chan struct{}
 }
 
 type handler func(s *Server, rq *request) error
@@ -112,7 +117,14 @@ func New(o Options) *Server {
 		o.MaxXMLBody = DefaultMaxXMLBody
 	}
 	o.Domain = strings.ToLower(strings.Trim(o.Domain, "."))
-	return &Server{o: o, now: o.Now, log: o.Logger, handlers: handlers()}
+	s := &Server{o: o, now: o.Now, log: o.Logger, handlers: handlers(), changed: make(chan struct{})}
+	o.Dir.OnChange(func([]meta.Change) {
+		s.changeMu.Lock()
+		close(s.changed)
+		s.changed = make(chan struct{})
+		s.changeMu.Unlock()
+	})
+	return s
 }
 
 // request is one S3 request as the handlers see it.
