@@ -431,7 +431,7 @@ var operationTable = [numOperations]operationInfo{
 	// and object-lock settings are given (and checked) when the upload is created.
 	OpCreateMultipartUpload:   {name: "CreateMultipartUpload", implemented: true, requires: withWriteExtras(obj(PutObject))},
 	OpUploadPart:              {name: "UploadPart", implemented: true, requires: reqs(obj(PutObject))},
-	OpUploadPartCopy:          {name: "UploadPartCopy", requires: reqs(objV(GetObject, GetObjectVersion).on(TargetCopySource), obj(PutObject))},
+	OpUploadPartCopy:          {name: "UploadPartCopy", implemented: true, requires: reqs(objV(GetObject, GetObjectVersion).on(TargetCopySource), obj(PutObject))},
 	OpCompleteMultipartUpload: {name: "CompleteMultipartUpload", implemented: true, requires: reqs(obj(PutObject))},
 	OpAbortMultipartUpload:    {name: "AbortMultipartUpload", implemented: true, requires: reqs(obj(AbortMultipartUpload))},
 	OpListParts:               {name: "ListParts", implemented: true, requires: reqs(obj(ListMultipartUploadParts))},

@@ -137,6 +137,31 @@ func TestMultipart(t *testing.T) {
 		t.Fatalf("Download: %d %v", d, err)
 	}
 
+	// UploadPartCopy: a new object from two ranges of "big".
+	cc, err := c.CreateMultipartUpload(e.ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mpu"), Key: aws.String("composed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copied []types.CompletedPart
+	for i, rg := range []string{"bytes=0-5242879", fmt.Sprintf("bytes=5242880-%d", len(body)-1)} {
+		out, err := c.UploadPartCopy(e.ctx, &s3.UploadPartCopyInput{Bucket: aws.String("mpu"), Key: aws.String("composed"), UploadId: cc.UploadId,
+			PartNumber: aws.Int32(int32(i + 1)), CopySource: aws.String("mpu/big"), CopySourceRange: aws.String(rg)})
+		if err != nil {
+			t.Fatalf("UploadPartCopy %s: %v", rg, err)
+		}
+		copied = append(copied, types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: out.CopyPartResult.ETag})
+	}
+	if _, err := c.CompleteMultipartUpload(e.ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("mpu"), Key: aws.String("composed"), UploadId: cc.UploadId,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: copied}}); err != nil {
+		t.Fatalf("Complete composed: %v", err)
+	}
+	if got := e.get(c, "mpu", "composed"); !bytes.Equal(got, body) {
+		t.Fatal("object composed by UploadPartCopy differs")
+	}
+	_, err = c.UploadPartCopy(e.ctx, &s3.UploadPartCopyInput{Bucket: aws.String("mpu"), Key: aws.String("composed"), UploadId: cc.UploadId,
+		PartNumber: aws.Int32(1), CopySource: aws.String("mpu/big"), CopySourceRange: aws.String("bytes=5-")})
+	wantCode(t, err, "InvalidArgument")
+
 	// By hand: ListMultipartUploads, ListParts, order and size checks, Abort.
 	cr, err := c.CreateMultipartUpload(e.ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mpu"), Key: aws.String("manual")})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/hourglass-sts/hourglass/internal/acl"
 	"github.com/hourglass-sts/hourglass/internal/blob"
 	"github.com/hourglass-sts/hourglass/internal/meta"
+	"github.com/hourglass-sts/hourglass/internal/s3action"
 	"github.com/hourglass-sts/hourglass/internal/s3err"
 )
 
@@ -113,6 +114,63 @@ func (s *Server) uploadPart(rq *request) error {
 	setChecksumHeaders(wh, part.Checksums, "")
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// parseCopyRange parses x-amz-copy-source-range, which must be "bytes=first-last".
+func parseCopyRange(v string) (*blob.Range, error) {
+	if v == "" {
+		return nil, nil
+	}
+	r, ok := parseRange(v)
+	if !ok || r.Start < 0 || r.End < 0 {
+		return nil, s3err.Newf("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+	}
+	return &r, nil
+}
+
+func (s *Server) uploadPartCopy(rq *request) error {
+	n, err := partNumber(rq.query)
+	if err != nil {
+		return err
+	}
+	h := rq.r.Header
+	rng, err := parseCopyRange(h.Get("X-Amz-Copy-Source-Range"))
+	if err != nil {
+		return err
+	}
+	srcB, srcKey, srcACLGen, err := s.copySource(rq)
+	if err != nil {
+		return err
+	}
+	obj, err := s.o.Blobs.Get(rq.ctx, srcB.Name, srcKey, blob.GetOptions{Range: rng})
+	switch {
+	case errors.Is(err, blob.ErrNoSuchKey):
+		return s.noSuchKey(rq, srcB, srcKey, err)
+	case errors.Is(err, blob.ErrInvalidRange):
+		return s3err.Newf("InvalidArgument", "Range specified is not valid for source object.").With(err)
+	case err != nil:
+		return blobError(err)
+	}
+	defer obj.Body.Close()
+	if srcACLGen != "" && obj.Info.Generation != srcACLGen {
+		return s.deny(rq, s3action.GetObject, resourceARN(srcB, srcKey), "the source object was replaced after its ACL was checked")
+	}
+	if err := conditions(h, "X-Amz-Copy-Source-").Evaluate(obj.Info); err != nil {
+		return s3err.New("PreconditionFailed").With(err)
+	}
+	size := obj.End - obj.Start + 1
+	if obj.Info.Size == 0 {
+		size = 0
+	}
+	if err := checkSize(size, blob.MaxPutSize); err != nil {
+		return err
+	}
+	part, err := s.o.Blobs.PutPart(rq.ctx, rq.bucket, rq.key, rq.query.Get("uploadId"), n, obj.Body, blob.PartOptions{Size: size})
+	if err != nil {
+		return blobError(err)
+	}
+	return writeXML(rq, CopyPartResult{XMLNS: s3NS, ETag: `"` + part.ETag + `"`, LastModified: xmlTime(part.LastModified),
+		Checksums: checksumsXML(part.Checksums, "")})
 }
 
 func (s *Server) completeMultipartUpload(rq *request) error {

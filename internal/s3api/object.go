@@ -299,36 +299,45 @@ func parseCopySource(v string) (bucket, key, version string, err error) {
 	return bucket, key, version, nil
 }
 
-func (s *Server) copyObject(rq *request) error {
-	h := rq.r.Header
-	srcBucket, srcKey, srcVersion, err := parseCopySource(h.Get("X-Amz-Copy-Source"))
+// copySource resolves and authorizes x-amz-copy-source (CopyObject, UploadPartCopy). aclGen
+// is the source generation whose object ACL allowed the read, "" when the ACL played no part.
+func (s *Server) copySource(rq *request) (srcB *meta.Bucket, srcKey, aclGen string, err error) {
+	srcBucket, srcKey, srcVersion, err := parseCopySource(rq.r.Header.Get("X-Amz-Copy-Source"))
 	if err != nil {
-		return err
+		return nil, "", "", err
 	}
 	if srcVersion != "" && srcVersion != "null" {
-		return s3err.New("NoSuchVersion")
+		return nil, "", "", s3err.New("NoSuchVersion")
 	}
 	if err := blob.ValidateKey(srcKey); err != nil {
-		return blobError(err)
+		return nil, "", "", blobError(err)
 	}
-	srcB, ok := s.o.Dir.Bucket(srcBucket)
+	b, ok := s.o.Dir.Bucket(srcBucket)
 	if !ok {
-		return s3err.New("NoSuchBucket").WithResource(srcBucket)
+		return nil, "", "", s3err.New("NoSuchBucket").WithResource(srcBucket)
 	}
 	// The destination was authorized by the dispatcher; keep its ACL generation apart from the
 	// source's.
 	dstACLGen := rq.aclGen
+	defer func() { rq.aclGen = dstACLGen }()
 	rq.aclGen = ""
 	for _, req := range rq.op.Requires() {
 		if req.Target == s3action.TargetCopySource && s.applies(rq, req.When) {
-			if err := s.authorize(rq, req.ActionFor(srcVersion != ""), &srcB, srcKey); err != nil {
-				return err
+			if err := s.authorize(rq, req.ActionFor(srcVersion != ""), &b, srcKey); err != nil {
+				return nil, "", "", err
 			}
 		}
 	}
-	srcACLGen := rq.aclGen
-	rq.aclGen = dstACLGen
+	return &b, srcKey, rq.aclGen, nil
+}
 
+func (s *Server) copyObject(rq *request) error {
+	h := rq.r.Header
+	srcB, srcKey, srcACLGen, err := s.copySource(rq)
+	if err != nil {
+		return err
+	}
+	srcBucket := srcB.Name
 	opts := blob.CopyOptions{
 		SourceConditions: conditions(h, "X-Amz-Copy-Source-"),
 		IfMatch:          h.Get("If-Match"),
@@ -357,7 +366,7 @@ func (s *Server) copyObject(rq *request) error {
 		// ETags mean equal bytes, so a replaced source with other bytes fails the copy.
 		info, err := s.o.Blobs.Head(rq.ctx, srcBucket, srcKey)
 		if err != nil || info.Generation != srcACLGen {
-			return s.deny(rq, s3action.GetObject, resourceARN(&srcB, srcKey), "the source object was replaced after its ACL was checked")
+			return s.deny(rq, s3action.GetObject, resourceARN(srcB, srcKey), "the source object was replaced after its ACL was checked")
 		}
 		if opts.SourceConditions.IfMatch == "" {
 			opts.SourceConditions.IfMatch = info.ETag
@@ -367,7 +376,7 @@ func (s *Server) copyObject(rq *request) error {
 	if err != nil {
 		switch {
 		case errors.Is(err, blob.ErrNoSuchKey) && opts.IfMatch == "":
-			return s.noSuchKey(rq, &srcB, srcKey, err)
+			return s.noSuchKey(rq, srcB, srcKey, err)
 		case errors.Is(err, blob.ErrNotModified):
 			return s3err.New("PreconditionFailed").With(err)
 		}

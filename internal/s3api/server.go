@@ -248,6 +248,7 @@ func handlers() map[s3action.Operation]handler {
 		s3action.OpCopyObject:              (*Server).copyObject,
 		s3action.OpCreateMultipartUpload:   (*Server).createMultipartUpload,
 		s3action.OpUploadPart:              (*Server).uploadPart,
+		s3action.OpUploadPartCopy:          (*Server).uploadPartCopy,
 		s3action.OpCompleteMultipartUpload: (*Server).completeMultipartUpload,
 		s3action.OpAbortMultipartUpload:    (*Server).abortMultipartUpload,
 		s3action.OpListParts:               (*Server).listParts,

@@ -111,6 +111,15 @@ type CopyObjectResult struct {
 	Checksums
 }
 
+// CopyPartResult is the UploadPartCopy response.
+type CopyPartResult struct {
+	XMLName      xml.Name `xml:"CopyPartResult"`
+	XMLNS        string   `xml:"xmlns,attr"`
+	ETag         string   `xml:"ETag"`
+	LastModified string   `xml:"LastModified"`
+	Checksums
+}
+
 // Checksums are the Checksum* elements of several responses.
 type Checksums struct {
 	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
