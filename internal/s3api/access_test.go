@@ -382,6 +382,16 @@ func TestRawHTTP(t *testing.T) {
 		{"GET", "/raw?list-type=2&encoding-type=base64", "", nil, 400, "InvalidArgument"},
 		{"GET", "/nosuchbucket/x", "", nil, 404, "NoSuchBucket"},
 		{"GET", "/raw/x", "", map[string]string{"Authorization": "AWS AKIA:sig"}, 400, "InvalidRequest"},
+		{"POST", "/raw/k?uploadId=nope", "<CompleteMultipartUpload><Part>", nil, 400, "MalformedXML"},
+		{"POST", "/raw/k?uploadId=nope", "<CompleteMultipartUpload>" + strings.Repeat("<Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>", 50000) + "</CompleteMultipartUpload>", nil, 400, "MaxMessageLengthExceeded"},
+		{"POST", "/raw/k?uploadId=nope", "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>", nil, 404, "NoSuchUpload"},
+		{"PUT", "/raw/k?partNumber=0&uploadId=nope", "x", nil, 400, "InvalidArgument"},
+		{"GET", "/raw/k?partNumber=abc", "", nil, 400, "InvalidArgument"},
+		{"PUT", "/raw/k", "x", map[string]string{"x-amz-checksum-crc32": "AAAAAA=="}, 400, "BadDigest"},
+		{"PUT", "/raw/k", "x", map[string]string{"x-amz-meta-big": strings.Repeat("m", 3000)}, 400, "MetadataTooLarge"},
+		{"PUT", "/Invalid_Bucket", "", nil, 400, "InvalidBucketName"},
+		{"PUT", "/raw/k", "x", map[string]string{"x-amz-acl": "public-read"}, 403, "AccessDenied"}, // setting an ACL needs s3:PutObjectAcl
+		{"PUT", "/raw/dst", "", map[string]string{"x-amz-copy-source": "raw"}, 400, "InvalidArgument"},
 	} {
 		resp, body := do(tc.method, tc.path, []byte(tc.body), tc.hdr)
 		if resp.StatusCode != tc.status || code(body) != tc.code {

@@ -5,6 +5,7 @@ import (
 	"github.com/hourglass-sts/hourglass/internal/iam"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,6 +74,46 @@ func TestBucketLifecycle(t *testing.T) {
 	}
 	_, err = c.HeadBucket(e.ctx, &s3.HeadBucketInput{Bucket: aws.String("photos")})
 	wantCode(t, err, "NotFound")
+}
+
+// TestPutRacingDelete: concurrent PUTs and DELETEs of one key leave either no object or one of
+// the written bodies, whole.
+func TestPutRacingDelete(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newSA("alice", "", iam.RoleAdmin)
+	c := e.static(alice)
+	e.createBucket(c, "race")
+	bodies := [][]byte{randomBytes(t, 10), randomBytes(t, 40_000), randomBytes(t, 300_000)}
+	var wg sync.WaitGroup
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 5; j++ {
+				if (i+j)%3 == 0 {
+					c.DeleteObject(e.ctx, &s3.DeleteObjectInput{Bucket: aws.String("race"), Key: aws.String("k")})
+				} else {
+					c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String("race"), Key: aws.String("k"), Body: bytes.NewReader(bodies[(i+j)%3])})
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	out, err := c.GetObject(e.ctx, &s3.GetObjectInput{Bucket: aws.String("race"), Key: aws.String("k")})
+	if errCode(err) == "NoSuchKey" {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	for _, b := range bodies {
+		if bytes.Equal(got, b) {
+			return
+		}
+	}
+	t.Fatalf("final object (%d bytes) is none of the bodies written", len(got))
 }
 
 func TestObjectBasics(t *testing.T) {
