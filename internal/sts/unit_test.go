@@ -2,11 +2,15 @@ package sts
 
 import (
 	"encoding/xml"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hourglass-sts/hourglass/internal/httpx"
 )
 
 func TestLimiterRefills(t *testing.T) {
@@ -77,5 +81,27 @@ func TestXMLEscaping(t *testing.T) {
 	}
 	if want := "a<b>&\"'\r\n\t\uFFFD\uFFFD\uFFFD ok ✓"; v.M != want {
 		t.Errorf("round trip %q, want %q", v.M, want)
+	}
+}
+
+// Every refusal is logged with its reason by the access log, and no secret goes with it.
+func TestFailureReasonLogged(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	logs := &syncBuffer{}
+	srv := httptest.NewServer(httpx.Wrap(s.handler, httpx.Options{Surface: "sts", Logger: slog.New(slog.NewJSONHandler(logs, nil))}))
+	defer srv.Close()
+	c := s.creds()
+	c.SecretAccessKey = strings.Repeat("z", 40)
+	req := s.signed(http.MethodPost, "", "Action=GetCallerIdentity&Version=2011-06-15", c, time.Now())
+	req.URL.Host = srv.Listener.Addr().String()
+	req.Host = ""
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	line := logs.String()
+	if !strings.Contains(line, `"reason":"sts: SignatureDoesNotMatch`) || strings.Contains(line, s.key.Secret) || strings.Contains(line, c.SecretAccessKey) {
+		t.Errorf("access log: %s", line)
 	}
 }
