@@ -18,10 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-func TestCopyObject(t *testing.T) {
-	e := newEnv(t)
-	alice := e.newSA("alice", "", iam.RoleAdmin)
-	c := e.static(alice)
+func TestCopyObject(t *testing.T) { withKeys(t, testCopyObject) }
+
+func testCopyObject(t *testing.T, e *env, alice identity, c *s3.Client) {
 	e.createBucket(c, "src")
 	e.createBucket(c, "dst")
 	body := randomBytes(t, 4096)
@@ -97,10 +96,9 @@ func TestCopyObject(t *testing.T) {
 	wantCode(t, err, "AccessDenied")
 }
 
-func TestMultipart(t *testing.T) {
-	e := newEnv(t)
-	alice := e.newSA("alice", "", iam.RoleAdmin)
-	c := e.static(alice)
+func TestMultipart(t *testing.T) { withKeys(t, testMultipart) }
+
+func testMultipart(t *testing.T, e *env, alice identity, c *s3.Client) {
 	e.createBucket(c, "mpu")
 
 	// The transfer manager: 3 parts of 5 MiB + a short one, CRC32 checksums.
@@ -224,10 +222,9 @@ func TestMultipart(t *testing.T) {
 	wantCode(t, err, "InvalidArgument")
 }
 
-func TestDeleteObjects(t *testing.T) {
-	e := newEnv(t)
-	alice := e.newSA("alice", "", iam.RoleAdmin)
-	c := e.static(alice)
+func TestDeleteObjects(t *testing.T) { withKeys(t, testDeleteObjects) }
+
+func testDeleteObjects(t *testing.T, e *env, alice identity, c *s3.Client) {
 	e.createBucket(c, "del")
 	var ids []types.ObjectIdentifier
 	for i := 0; i < 10; i++ {

@@ -229,3 +229,19 @@ func randomBytes(t testing.TB, n int) []byte {
 	}
 	return b
 }
+
+// withKeys runs a test body on a fresh node twice: with alice's static key and with a temporary
+// key of hers (no session policy). alice is storage.admin of the default folder.
+func withKeys(t *testing.T, body func(t *testing.T, e *env, alice identity, c *s3.Client)) {
+	for _, kind := range []string{"static", "temporary"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnv(t)
+			alice := e.newSA("alice", "", iam.RoleAdmin)
+			c := e.static(alice)
+			if kind == "temporary" {
+				c = e.temporary(e.temp(alice, ""))
+			}
+			body(t, e, alice, c)
+		})
+	}
+}

@@ -2,7 +2,6 @@ package s3api_test
 
 import (
 	"fmt"
-	"github.com/hourglass-sts/hourglass/internal/iam"
 	"net/url"
 	"slices"
 	"testing"
@@ -28,10 +27,9 @@ func prefixesOf(ps []types.CommonPrefix) []string {
 	return out
 }
 
-func TestListObjects(t *testing.T) {
-	e := newEnv(t)
-	alice := e.newSA("alice", "", iam.RoleAdmin)
-	c := e.static(alice)
+func TestListObjects(t *testing.T) { withKeys(t, testListObjects) }
+
+func testListObjects(t *testing.T, e *env, alice identity, c *s3.Client) {
 	e.createBucket(c, "list")
 	keys := []string{"a/1", "a/2", "a/b/3", "b/1", "c", "d e+f", "z/9"}
 	for _, k := range keys {

@@ -116,10 +116,9 @@ func TestPutRacingDelete(t *testing.T) {
 	t.Fatalf("final object (%d bytes) is none of the bodies written", len(got))
 }
 
-func TestObjectBasics(t *testing.T) {
-	e := newEnv(t)
-	alice := e.newSA("alice", "", iam.RoleAdmin)
-	c := e.static(alice)
+func TestObjectBasics(t *testing.T) { withKeys(t, testObjectBasics) }
+
+func testObjectBasics(t *testing.T, e *env, alice identity, c *s3.Client) {
 	e.createBucket(c, "data")
 
 	body := randomBytes(t, 100_000)
