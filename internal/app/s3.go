@@ -4,27 +4,13 @@ import (
 	"net/http"
 	"net/netip"
 
-	"github.com/hourglass-sts/hourglass/internal/authz"
-	"github.com/hourglass-sts/hourglass/internal/httpx"
 	"github.com/hourglass-sts/hourglass/internal/iam"
 	"github.com/hourglass-sts/hourglass/internal/s3api"
-	"github.com/hourglass-sts/hourglass/internal/s3err"
 	"github.com/hourglass-sts/hourglass/internal/session"
 )
 
 // s3Handler returns the S3 REST API handler.
 func (a *App) s3Handler() http.Handler {
-	// TODO(lead): the engine belongs in an App field shared with the admin API's authz
-	// extension; until then the S3 handler builds its own (both follow the directory).
-	engine, err := authz.New(a.dir, authz.Options{Model: authz.AccessModel(a.cfg.AccessModel), Logger: a.log, Now: a.deps.Now})
-	if err != nil {
-		a.log.Error("the S3 API cannot start its authorization engine", "err", err)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			info := httpx.FromContext(r.Context())
-			info.Op, info.Reason = "Unavailable", err.Error()
-			s3err.Write(w, r, s3err.New("ServiceUnavailable"), info.ID)
-		})
-	}
 	var proxies []netip.Prefix
 	for _, c := range a.cfg.TrustedProxies {
 		if p, err := netip.ParsePrefix(c); err == nil {
@@ -35,7 +21,7 @@ func (a *App) s3Handler() http.Handler {
 	}
 	return s3api.New(s3api.Options{
 		Authn:          a.authn,
-		Authz:          engine,
+		Authz:          a.authz,
 		Dir:            a.dir,
 		Buckets:        a.iam,
 		Config:         a.store,
