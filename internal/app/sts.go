@@ -2,18 +2,47 @@ package app
 
 import (
 	"net/http"
+	"net/netip"
 
 	"github.com/hourglass-sts/hourglass/internal/adminapi"
 	"github.com/hourglass-sts/hourglass/internal/authz"
+	"github.com/hourglass-sts/hourglass/internal/sts"
 )
 
-// stsHandler returns the STS Query API handler (nil until the STS package is wired).
-func (a *App) stsHandler() http.Handler { return nil }
+// stsHandler returns the STS Query API handler.
+func (a *App) stsHandler() http.Handler {
+	h, err := sts.New(sts.Options{
+		Auth: a.authn, Sessions: a.sessions, Dir: a.dir, Audit: a.audit, Now: a.deps.Now, Logger: a.log,
+		Registry: a.deps.Registry, MaxDuration: a.cfg.STS.MaxDuration, RateLimit: a.cfg.STS.RateLimit,
+		RateBurst: a.cfg.STS.RateBurst, TrustedProxies: a.trustedProxies(),
+	})
+	if err != nil {
+		// The configuration was validated; an error here is a programming error worth failing loudly.
+		panic("app: building the STS handler: " + err.Error())
+	}
+	return h
+}
 
 // isSTS reports whether a request on the shared listener is an STS request.
-func isSTS(r *http.Request) bool { return false }
+func isSTS(r *http.Request) bool { return sts.IsSTSRequest(r) }
 
-// adminExtensions returns the admin routes of the STS, authorization and S3 layers.
+// adminExtensions returns the admin routes of the STS and authorization layers.
 func (a *App) adminExtensions() []adminapi.Extension {
-	return []adminapi.Extension{authz.AdminExtension(a.authz, a.dir, a.iam)}
+	return []adminapi.Extension{
+		authz.AdminExtension(a.authz, a.dir, a.iam),
+		sts.AdminExtension(a.sessions, a.iam, a.audit),
+	}
+}
+
+// trustedProxies parses trusted_proxies (validated by config) into prefixes.
+func (a *App) trustedProxies() []netip.Prefix {
+	var out []netip.Prefix
+	for _, c := range a.cfg.TrustedProxies {
+		if p, err := netip.ParsePrefix(c); err == nil {
+			out = append(out, p)
+		} else if addr, err := netip.ParseAddr(c); err == nil {
+			out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+		}
+	}
+	return out
 }

@@ -38,6 +38,7 @@ type Directory struct {
 	revocations []meta.Revocation
 	version     atomic.Uint64 // bumped on every applied change; caches key on it
 
+	syncMu   sync.Mutex // serialises Sync and reloadAll (lastSeq)
 	lastSeq  int64
 	lastSync atomic.Int64 // unix nanos of the last successful sync with the store
 
@@ -133,6 +134,8 @@ func (d *Directory) Stale(max time.Duration) bool {
 
 // Sync applies every pending change now.
 func (d *Directory) Sync(ctx context.Context) error {
+	d.syncMu.Lock()
+	defer d.syncMu.Unlock()
 	st := d.svc.o.Store
 	for {
 		chs, err := st.Changes(ctx, d.lastSeq, 500)
@@ -172,6 +175,8 @@ func (d *Directory) contiguous(chs []meta.Change) []meta.Change {
 }
 
 func (d *Directory) reloadAll(ctx context.Context) error {
+	d.syncMu.Lock()
+	defer d.syncMu.Unlock()
 	st := d.svc.o.Store
 	seq, err := st.LastChange(ctx)
 	if err != nil {
