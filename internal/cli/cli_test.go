@@ -348,3 +348,41 @@ func TestAdminChangesAreAudited(t *testing.T) {
 		t.Fatalf("failed change event = %v", events[5])
 	}
 }
+
+func TestSessionAndTokenKeyCommands(t *testing.T) {
+	node := testutil.Start(t, testutil.Config(t), app.Deps{})
+	r := runner{t: t, environ: []string{"HOURGLASS_ADMIN_URL=" + node.AdminURL(), "HOURGLASS_ADMIN_TOKEN=" + node.App.AdminToken()}}
+	var keys []map[string]any
+	r.ok(&keys, "token-key", "list")
+	if len(keys) != 1 || keys[0]["state"] != "active" {
+		t.Fatalf("token keys = %v", keys)
+	}
+	var rot map[string]any
+	r.ok(&rot, "token-key", "rotate")
+	if rot["added"] == nil {
+		t.Fatalf("rotate added nothing: %v", rot)
+	}
+	r.ok(&keys, "token-key", "list")
+	if len(keys) != 2 {
+		t.Fatalf("after rotate: %v", keys)
+	}
+	r.ok(nil, "sa", "create", "worker")
+	var k adminapi.NewKey
+	r.ok(&k, "key", "create", "--sa", "worker")
+	var rev map[string]any
+	r.ok(&rev, "session", "revoke", "--key", k.AccessKeyID)
+	r.ok(&rev, "session", "revoke", "--sa", "worker")
+	r.ok(&rev, "session", "revoke", "00112233445566778899aabbccddeeff")
+	for _, args := range [][]string{
+		{"session", "revoke"},
+		{"session", "revoke", "not-a-session-id"},
+		{"session", "revoke", "--key", k.AccessKeyID, "--before", "yesterday"},
+		{"session", "revoke", "--sa", "ghost"},
+	} {
+		r.fails(args...)
+	}
+	out, _, code := r.run("session", "revoke", "--key", k.AccessKeyID)
+	if code != 0 || out == "" {
+		t.Fatalf("text revoke: %q %d", out, code)
+	}
+}
