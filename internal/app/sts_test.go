@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/hourglass-sts/hourglass/internal/adminapi"
 	"github.com/hourglass-sts/hourglass/internal/app"
 	"github.com/hourglass-sts/hourglass/internal/iam"
 	"github.com/hourglass-sts/hourglass/internal/testutil"
@@ -101,5 +102,41 @@ func TestAssumeRoleThenS3(t *testing.T) {
 	node.App.Directory().Sync(ctx)
 	if _, err := temp.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("tutorial"), Key: aws.String("team-a/x.txt")}); apiCode(err) != "InvalidAccessKeyId" {
 		t.Fatalf("after key deletion: %v (code %q)", err, apiCode(err))
+	}
+}
+
+// Revoking a key's sessions "before now" must not make the next session, issued in the same
+// second, born revoked; the revocation applies on this node before the admin call returns.
+func TestIssueRightAfterRevocation(t *testing.T) {
+	t.Setenv("AWS_CA_BUNDLE", "")
+	node := testutil.Start(t, testutil.Config(t), app.Deps{})
+	ctx := context.Background()
+	sa, _ := node.App.IAM().CreateSA(ctx, "quick", "", "")
+	nk, err := node.App.IAM().CreateKey(ctx, sa.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	node.App.Directory().Sync(ctx)
+	static := sts.New(sts.Options{BaseEndpoint: aws.String(node.Endpoint()), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider(nk.Key.ID, nk.Secret, "")})
+	assume := func() *sts.Client {
+		out, err := static.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::x:role/whatever"), RoleSessionName: aws.String("s1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := out.Credentials
+		return sts.New(sts.Options{BaseEndpoint: aws.String(node.Endpoint()), Region: "us-east-1",
+			Credentials: credentials.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)})
+	}
+	old := assume()
+	admin := adminapi.Client{BaseURL: node.AdminURL(), Token: node.App.AdminToken()}
+	if err := admin.Do(ctx, "POST", "/v1/sessions/revoke", nil, map[string]string{"key": nk.Key.ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); apiCode(err) != "InvalidClientTokenId" {
+		t.Fatalf("revoked session still works: %v", err)
+	}
+	if _, err := assume().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("a session issued right after the revocation is dead: %v", err)
 	}
 }

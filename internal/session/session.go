@@ -304,6 +304,15 @@ func (s *Service) Issue(ctx context.Context, req IssueRequest) (Issued, error) {
 			now = c
 		}
 	}
+	// A "revoke sessions issued before now" rounds up to the next whole second (tokens carry
+	// seconds); a session issued in that same second must not be born revoked.
+	if rv := s.revView.Load(); rv != nil && req.Key != nil {
+		for _, t := range []time.Time{rv.keys[req.Key.ID], rv.sas[req.SA.ID]} {
+			if t.After(now) && !t.After(now.Add(time.Second)) {
+				now = t.UTC()
+			}
+		}
+	}
 	secret, err := sessiontoken.NewSecret(s.o.Rand)
 	if err != nil {
 		return Issued{}, err
@@ -596,5 +605,14 @@ func (s *Service) Revoke(ctx context.Context, kind, target string, before time.T
 	if !before.IsZero() {
 		before = ceilSecond(before)
 	}
-	return s.o.Store.AddRevocation(ctx, meta.Revocation{Kind: kind, Target: target, Before: before, CreatedAt: now, ExpiresAt: now.Add(RevocationLifetime)})
+	rev, err := s.o.Store.AddRevocation(ctx, meta.Revocation{Kind: kind, Target: target, Before: before, CreatedAt: now, ExpiresAt: now.Add(RevocationLifetime)})
+	if err != nil {
+		return rev, err
+	}
+	// Apply it on this node before answering, so that the caller's next request here already
+	// sees it (other nodes follow the change log within a second).
+	if err := s.o.Dir.Sync(ctx); err != nil {
+		s.o.Logger.Warn("applying a revocation locally", "err", err)
+	}
+	return rev, nil
 }
