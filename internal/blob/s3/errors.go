@@ -75,8 +75,12 @@ func (s *Store) mapErr(ctx context.Context, err error, notFound error) error {
 			return fmt.Errorf("%w: upstream %s: %s", sentinel, code, ae.ErrorMessage())
 		}
 	}
+	var se *smithyhttp.RequestSendError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
 	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) {
+	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
 		st := re.HTTPStatusCode()
 		switch {
 		case st == http.StatusNotFound && notFound != nil:

@@ -11,9 +11,9 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/hourglass-sts/hourglass/internal/app"
+	s3blob "github.com/hourglass-sts/hourglass/internal/blob/s3"
 	"github.com/hourglass-sts/hourglass/internal/iam"
 	"github.com/hourglass-sts/hourglass/internal/testutil"
-	s3blob "github.com/hourglass-sts/hourglass/internal/blob/s3"
 )
 
 // hourglassUpstream starts an in-process Hourglass node on the fs backend
