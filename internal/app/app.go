@@ -35,7 +35,9 @@ import (
 	"github.com/hourglass-sts/hourglass/internal/meta/sqlite"
 	"github.com/hourglass-sts/hourglass/internal/session"
 	"github.com/hourglass-sts/hourglass/internal/sessiontoken"
+	"github.com/hourglass-sts/hourglass/internal/s3err"
 	"github.com/hourglass-sts/hourglass/internal/sigv4"
+	"github.com/hourglass-sts/hourglass/internal/sts"
 )
 
 // Deps are the injected dependencies; zero values get sensible defaults.
@@ -298,12 +300,12 @@ func (a *App) Run(ctx context.Context) error {
 	adminMux.Handle("/", adminAPI)
 
 	servers := []*http.Server{
-		a.server(httpx.Wrap(mainHandler, httpx.Options{Surface: "s3", Logger: a.log, Metrics: metrics, Now: a.deps.Now})),
+		a.server(httpx.Wrap(mainHandler, httpx.Options{Surface: "s3", Logger: a.log, Metrics: metrics, Now: a.deps.Now, OnPanic: s3Panic})),
 		a.server(httpx.Wrap(adminMux, httpx.Options{Surface: "admin", Logger: a.log, Metrics: metrics, Now: a.deps.Now})),
 	}
 	lns := []net.Listener{a.mainLn, a.adminLn}
 	if a.stsLn != nil {
-		servers = append(servers, a.server(httpx.Wrap(mainHandler, httpx.Options{Surface: "sts", Logger: a.log, Metrics: metrics, Now: a.deps.Now})))
+		servers = append(servers, a.server(httpx.Wrap(mainHandler, httpx.Options{Surface: "sts", Logger: a.log, Metrics: metrics, Now: a.deps.Now, OnPanic: s3Panic})))
 		lns = append(lns, a.stsLn)
 	}
 	errc := make(chan error, len(servers))
@@ -377,6 +379,16 @@ func (a *App) mainHandler() http.Handler {
 		}
 		s3H.ServeHTTP(w, r)
 	})
+}
+
+// s3Panic answers a panic on the shared listener with the protocol's 500: STS's envelope for
+// STS requests, S3's XML for the rest.
+func s3Panic(w http.ResponseWriter, r *http.Request) {
+	if isSTS(r) {
+		sts.OnPanic(w, r)
+		return
+	}
+	s3err.Write(w, r, s3err.New("InternalError"), httpx.FromContext(r.Context()).ID)
 }
 
 func (a *App) banner() {

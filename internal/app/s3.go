@@ -2,7 +2,6 @@ package app
 
 import (
 	"net/http"
-	"net/netip"
 
 	"github.com/hourglass-sts/hourglass/internal/iam"
 	"github.com/hourglass-sts/hourglass/internal/s3api"
@@ -11,14 +10,6 @@ import (
 
 // s3Handler returns the S3 REST API handler.
 func (a *App) s3Handler() http.Handler {
-	var proxies []netip.Prefix
-	for _, c := range a.cfg.TrustedProxies {
-		if p, err := netip.ParsePrefix(c); err == nil {
-			proxies = append(proxies, p)
-		} else if addr, err := netip.ParseAddr(c); err == nil {
-			proxies = append(proxies, netip.PrefixFrom(addr, addr.BitLen()))
-		}
-	}
 	return s3api.New(s3api.Options{
 		Authn:          a.authn,
 		Authz:          a.authz,
@@ -31,7 +22,7 @@ func (a *App) s3Handler() http.Handler {
 		Now:            a.deps.Now,
 		Domain:         a.cfg.Domain,
 		Region:         a.cfg.Region,
-		TrustedProxies: proxies,
+		TrustedProxies: a.trustedProxies(),
 	})
 }
 
