@@ -33,9 +33,9 @@ import (
 	"github.com/hourglass-sts/hourglass/internal/meta"
 	"github.com/hourglass-sts/hourglass/internal/meta/postgres"
 	"github.com/hourglass-sts/hourglass/internal/meta/sqlite"
+	"github.com/hourglass-sts/hourglass/internal/s3err"
 	"github.com/hourglass-sts/hourglass/internal/session"
 	"github.com/hourglass-sts/hourglass/internal/sessiontoken"
-	"github.com/hourglass-sts/hourglass/internal/s3err"
 	"github.com/hourglass-sts/hourglass/internal/sigv4"
 	"github.com/hourglass-sts/hourglass/internal/sts"
 )

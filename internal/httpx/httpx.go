@@ -6,8 +6,8 @@ package httpx
 import (
 	"context"
 	"crypto/rand"
-	"io"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
