@@ -3,7 +3,9 @@ package s3blob
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -220,6 +222,17 @@ func TestCopySource(t *testing.T) {
 	} {
 		if got := copySource("bkt", key); got != want {
 			t.Fatalf("copySource(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestOptionsHideTheSecret(t *testing.T) {
+	o := Options{Endpoint: "http://x", AccessKey: "AK", SecretKey: "very-secret-value"}
+	var b strings.Builder
+	slog.New(slog.NewTextHandler(&b, nil)).Info("config", "blob", o)
+	for _, s := range []string{fmt.Sprint(o), fmt.Sprintf("%+v", o), b.String()} {
+		if strings.Contains(s, "very-secret-value") {
+			t.Fatalf("secret in %q", s)
 		}
 	}
 }

@@ -91,6 +91,21 @@ type Options struct {
 	ListDetails bool
 }
 
+// String describes the options without the secret key.
+func (o Options) String() string {
+	return fmt.Sprintf("s3blob.Options{Endpoint: %q, Region: %q, AccessKey: %q, SecretKey: <redacted>, BucketPrefix: %q, PathStyle: %v}",
+		o.Endpoint, o.Region, o.AccessKey, o.BucketPrefix, o.PathStyle)
+}
+
+// LogValue keeps the secret key out of structured logs.
+func (o Options) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("endpoint", o.Endpoint), slog.String("region", o.Region),
+		slog.String("access_key", o.AccessKey), slog.String("secret_key", "<redacted>"),
+		slog.String("bucket_prefix", o.BucketPrefix), slog.Bool("path_style", o.PathStyle),
+	)
+}
+
 // Store is the upstream S3 blob.Store. It is safe for concurrent use.
 type Store struct {
 	c           *s3.Client
@@ -130,6 +145,11 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.AccessKey == "" || opts.SecretKey == "" {
 		return nil, errors.New("s3blob: an access key and a secret key are required")
+	}
+	for _, c := range []byte(opts.BucketPrefix) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return nil, fmt.Errorf("s3blob: bucket prefix %q may contain only lowercase letters, digits, '-' and '.'", opts.BucketPrefix)
+		}
 	}
 	if opts.Region == "" {
 		opts.Region = DefaultRegion
@@ -209,7 +229,10 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		ContinueHeaderThresholdBytes:              -1, // no Expect: 100-continue round trip
 		DisableLogOutputChecksumValidationSkipped: true,
 	})
-	if err := s.ensureState(ctx); err != nil {
+	// Bounded: a node must start even if the upstream is slow or down.
+	sctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout+opts.Timeout)
+	defer cancel()
+	if err := s.ensureState(sctx); err != nil {
 		s.log.Warn("s3blob: the upstream state bucket is not ready yet; retrying on first use", "bucket", s.stateBucket, "err", err)
 	}
 	return s, nil
