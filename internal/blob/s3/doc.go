@@ -27,9 +27,7 @@
 // object per uploaded part whose key carries its ETag, time and checksums,
 // and the checksums of object versions whose metadata points there
 // (streamed Puts and multipart objects with a checksum algorithm). Such a
-// record is written before the write it describes becomes visible. Records
-// of versions later overwritten or deleted stay behind (a few hundred bytes
-// each) until the bucket is deleted.
+// record is written before the write it describes becomes visible.
 //
 // Failed streams leave nothing visible: a body of at most SpoolSize bytes is
 // read before anything is sent; a longer body of declared length streams
@@ -50,12 +48,27 @@
 // layer answers with ServiceUnavailable.
 //
 // Listing is passed through; S3 listings carry no metadata, so List fills
-// Generation and checksums only with Options.ListDetails (one HEAD per key).
+// Generation and checksums only with Options.ListDetails (one HEAD per key,
+// off by default), and lists the upstream's ETag (which differs from
+// Hourglass's only for staged Puts). Copy is server-side (CopyObject, or
+// UploadPartCopy per source part so a multipart copy keeps its ETag); an
+// upstream without UploadPartCopy gets the part bytes streamed through this
+// node instead.
 //
-// Tried: moto's standalone S3 server (moto 5.2) and a second Hourglass on
-// the fs backend (see the tests; moto's known deviations are named where
-// its subtests are skipped). Not tried: Ceph RGW, MinIO, SeaweedFS, Garage,
-// AWS S3 — the backend relies only on core S3 (no upstream checksums,
-// conditional writes used where supported), but none of these has run the
-// suite.
+// Known leftovers: checksum records of versions later overwritten or
+// deleted, and records of uploads abandoned without Abort, stay in the state
+// bucket (a few hundred bytes each) until their bucket is deleted.
+// Conditional writes are checked before the body is read and sent upstream
+// as If-Match/If-None-Match; an upstream that ignores those leaves a short
+// race window.
+//
+// Tried: moto's standalone S3 server (moto 5.2.1), with and without
+// spooling, and a second Hourglass on the fs backend; see the tests. moto
+// ignores partNumber on GET and compares If-Match on a part HEAD with the
+// part's ETag (both handled here), and breaks ListParts paging and
+// ListMultipartUploads delimiters (those two subtests are skipped for moto).
+// Not tried: Ceph RGW, MinIO, SeaweedFS, Garage, AWS S3. The backend needs
+// only core S3 (no upstream checksums, no metadata listing); none of these
+// has run the suite. Custom CAs: pass Options.HTTPClient (AWS_CA_BUNDLE
+// and other SDK environment settings are not read).
 package s3blob
