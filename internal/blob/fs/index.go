@@ -213,8 +213,11 @@ func (s *Store) runBatch(batch []*writeOp, errs *[]error) error {
 	}
 	if err := tx.exec("COMMIT"); err != nil {
 		_ = tx.exec("ROLLBACK")
+		s.rows.committed() // the outcome is unknown: forget cached rows either way
 		return fmt.Errorf("fs: index: commit: %w", err)
 	}
+	// Before the hooks (which unlink replaced blobs) and before the writers are answered.
+	s.rows.committed()
 	for _, h := range tx.hooks {
 		h()
 	}

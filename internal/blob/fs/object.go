@@ -267,6 +267,10 @@ func (s *Store) Put(ctx context.Context, bucket, key string, r io.Reader, opts b
 }
 
 func (s *Store) head(ctx context.Context, bid int64, bucket, key string) (*blob.ObjectInfo, error) {
+	if row, _, ok := s.rows.get(bid, key, false); ok {
+		return &row.info, nil
+	}
+	seq := s.rows.wseq.Load()
 	st, err := s.rstmt(headQuery)
 	if err != nil {
 		return nil, err
@@ -278,6 +282,7 @@ func (s *Store) head(ctx context.Context, bid int64, bucket, key string) (*blob.
 	if err != nil {
 		return nil, fmt.Errorf("fs: index: %w", err)
 	}
+	s.rows.put(seq, bid, key, row, nil, false)
 	return &row.info, nil
 }
 
@@ -307,6 +312,11 @@ func (s *Store) readRow(ctx context.Context, bid int64, bucket, key string) (*ob
 	}
 	s.gate.RLock()
 	defer s.gate.RUnlock()
+	if row, segs, ok := s.rows.get(bid, key, true); ok {
+		s.pin(segIDs(segs))
+		return row, segs, nil
+	}
+	seq := s.rows.wseq.Load()
 	row, err := scanObj(st.QueryRowContext(ctx, bid, []byte(key)), bucket, key, true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, fmt.Errorf("%w: %q", blob.ErrNoSuchKey, key)
@@ -323,6 +333,7 @@ func (s *Store) readRow(ctx context.Context, bid int64, bucket, key string) (*ob
 			return nil, nil, err
 		}
 	}
+	s.rows.put(seq, bid, key, row, segs, true)
 	s.pin(segIDs(segs))
 	return row, segs, nil
 }

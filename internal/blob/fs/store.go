@@ -93,6 +93,8 @@ type Store struct {
 
 	bufPool sync.Pool
 
+	rows rowCache
+
 	gcCancel  context.CancelFunc
 	gcDone    chan struct{}
 	closeOnce sync.Once
