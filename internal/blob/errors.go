@@ -25,4 +25,5 @@ var (
 	ErrBadDigest          = errors.New("blob: content MD5 does not match")              // BadDigest 400
 	ErrIncompleteBody     = errors.New("blob: body does not match the declared size")   // IncompleteBody 400
 	ErrInvalidChecksum    = errors.New("blob: invalid checksum")                        // InvalidRequest 400 (unknown algorithm, bad value)
+	ErrUnavailable        = errors.New("blob: backend unavailable")                     // ServiceUnavailable 503 (an upstream down or not answering)
 )

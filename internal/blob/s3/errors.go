@@ -16,7 +16,7 @@ import (
 // usefully in time: connection refused or timed out, silence beyond
 // Options.Timeout, 5xx answers after the retries. The S3 layer answers it
 // with ServiceUnavailable (503).
-var ErrUnavailable = errors.New("s3blob: upstream unavailable")
+var ErrUnavailable = fmt.Errorf("s3blob: upstream unavailable: %w", blob.ErrUnavailable)
 
 // ErrUpstream is an upstream answer this backend does not expect (its
 // credential is refused, an unknown error code): a misconfiguration or an
