@@ -118,6 +118,13 @@ func (l *lockedBuffer) String() string {
 // is killed when the test ends unless it was stopped before.
 func startNode(t *testing.T, dataDir string, extra ...string) *node {
 	t.Helper()
+	return startNodeWithToken(t, dataDir, filepath.Join(dataDir, "admin.token"), extra...)
+}
+
+// startNodeWithToken is startNode for a node whose admin token lives in tokenFile (cluster
+// nodes share one: admin_token_file).
+func startNodeWithToken(t *testing.T, dataDir, tokenFile string, extra ...string) *node {
+	t.Helper()
 	n := &node{t: t, dataDir: dataDir, addr: freeAddr(t), adminAddr: freeAddr(t), done: make(chan error, 1), logs: &lockedBuffer{}}
 	args := append([]string{"serve", "--data-dir", dataDir, "--listen", n.addr, "--admin-listen", n.adminAddr, "--log-level", "warn"}, extra...)
 	n.cmd = exec.Command(binary(t), args...)
@@ -152,7 +159,7 @@ func startNode(t *testing.T, dataDir string, extra ...string) *node {
 		t.Fatalf("hourglass serve not serving after 60s\n%s", n.logs.String())
 	}
 	t.Cleanup(n.kill)
-	token, err := os.ReadFile(filepath.Join(dataDir, "admin.token"))
+	token, err := os.ReadFile(tokenFile)
 	if err != nil {
 		t.Fatal(err)
 	}
