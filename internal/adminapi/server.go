@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hourglass-sts/hourglass/internal/audit"
+	"github.com/hourglass-sts/hourglass/internal/blob"
 	"github.com/hourglass-sts/hourglass/internal/httpx"
 	"github.com/hourglass-sts/hourglass/internal/iam"
 	"github.com/hourglass-sts/hourglass/internal/meta"
@@ -92,6 +93,7 @@ func NewServer(svc *iam.Service, token string, logger *slog.Logger, auditLog *au
 	h("POST /v1/buckets", "CreateBucket", s.createBucket)
 	h("GET /v1/buckets", "ListBuckets", s.listBuckets)
 	h("DELETE /v1/buckets/{name}", "DeleteBucket", s.deleteBucket)
+	h("POST /v1/buckets/adopt", "AdoptBucket", s.adoptBucket)
 	for _, ext := range exts {
 		ext(s.mux, h)
 	}
@@ -179,6 +181,12 @@ func toError(err error) *Error {
 		return &Error{Status: http.StatusConflict, Code: "NotEmpty", Msg: clean(err)}
 	case errors.Is(err, meta.ErrQuota):
 		return &Error{Status: http.StatusConflict, Code: "QuotaExceeded", Msg: clean(err)}
+	case errors.Is(err, blob.ErrBucketNotEmpty):
+		return &Error{Status: http.StatusConflict, Code: "NotEmpty", Msg: "the bucket is not empty: delete its objects and multipart uploads first"}
+	case errors.Is(err, blob.ErrBucketExists):
+		return &Error{Status: http.StatusConflict, Code: "AlreadyExists", Msg: "the bucket already exists in the object store; use `hourglass bucket adopt` to register it"}
+	case errors.Is(err, blob.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable", Msg: "the object store is unavailable", Err: err}
 	case errors.Is(err, iam.ErrInvalid), errors.Is(err, iam.ErrInvalidBucketName):
 		return &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Msg: clean(err)}
 	}
@@ -505,6 +513,18 @@ func (s *Server) createBucket(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	b, err := s.IAM.CreateBucket(r.Context(), req.Name, req.Folder, nil)
+	return http.StatusCreated, bucketJSON(b), err
+}
+
+func (s *Server) adoptBucket(r *http.Request) (int, any, error) {
+	var req struct {
+		Name   string `json:"name"`
+		Folder string `json:"folder"`
+	}
+	if err := Decode(r, &req); err != nil {
+		return 0, nil, err
+	}
+	b, err := s.IAM.AdoptBucket(r.Context(), req.Name, req.Folder)
 	return http.StatusCreated, bucketJSON(b), err
 }
 

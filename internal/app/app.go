@@ -130,13 +130,13 @@ func New(ctx context.Context, cfg config.Config, deps Deps) (_ *App, err error) 
 		return nil, err
 	}
 	a.first = a.first || created
-	if err := a.openBlobs(); err != nil {
+	if err := a.openBlobs(ctx); err != nil {
 		return nil, err
 	}
 	a.iam = iam.New(iam.Options{
 		Store: a.store, Master: a.master, Now: deps.Now,
 		SAsPerFolder: cfg.Quota.ServiceAccountsPerFolder, KeysPerSA: cfg.Quota.KeysPerServiceAccount,
-		BucketCreated: a.blobs.CreateBucket, BucketDeleting: a.blobs.DeleteBucket,
+		BucketCreated: a.blobs.CreateBucket, BucketDeleting: a.blobs.DeleteBucket, BucketAdopted: a.adoptBucket,
 	})
 	if err := a.iam.Bootstrap(ctx); err != nil {
 		return nil, fmt.Errorf("first-start bootstrap: %w", err)

@@ -282,6 +282,17 @@ func (r *root) bucketCmd() *cobra.Command {
 	}
 	list.Flags().StringVar(&lfolder, "folder", "", "folder name or ID (default: default; * for all)")
 	cmd.AddCommand(r.bucketConfigCommands()...)
+	var afolder string
+	adopt := &cobra.Command{
+		Use: "adopt NAME [--folder F]", Short: "Register a bucket that already exists in the object store (e.g. an upstream S3 bucket)", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			var out adminapi.Bucket
+			return r.call(c.Context(), http.MethodPost, "/v1/buckets/adopt", nil, map[string]string{"name": args[0], "folder": afolder}, &out,
+				func(w io.Writer) { printBuckets([]adminapi.Bucket{out})(w) })
+		},
+	}
+	adopt.Flags().StringVar(&afolder, "folder", "", "folder name or ID (default: default)")
+	cmd.AddCommand(adopt)
 	cmd.AddCommand(create, list, &cobra.Command{
 		Use: "delete NAME", Short: "Delete an empty bucket", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {

@@ -35,6 +35,8 @@ type Options struct {
 	// BucketCreated and BucketDeleting let the object backend follow the registry; either may be nil.
 	BucketCreated  func(ctx context.Context, name string) error
 	BucketDeleting func(ctx context.Context, name string) error
+	// BucketAdopted takes over an existing backend bucket for a new registry entry.
+	BucketAdopted func(ctx context.Context, name string) error
 }
 
 // Service performs IAM changes.
@@ -361,6 +363,29 @@ func (s *Service) CreateBucket(ctx context.Context, name, folderRef string, conf
 	if s.o.BucketCreated != nil {
 		if err := s.o.BucketCreated(ctx, name); err != nil {
 			// Undo the registration so that no half-created bucket remains.
+			_ = s.o.Store.DeleteBucket(context.WithoutCancel(ctx), name)
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// AdoptBucket registers a bucket that already exists in the object backend (an upstream bucket,
+// or one whose registry entry was lost) in a folder.
+func (s *Service) AdoptBucket(ctx context.Context, name, folderRef string) (meta.Bucket, error) {
+	if err := ValidateBucketName(name); err != nil {
+		return meta.Bucket{}, err
+	}
+	f, err := s.ResolveFolder(ctx, folderRef)
+	if err != nil {
+		return meta.Bucket{}, err
+	}
+	b := meta.Bucket{Name: name, FolderID: f.ID, CreatedAt: s.now()}
+	if err := s.o.Store.CreateBucket(ctx, b); err != nil {
+		return b, err
+	}
+	if s.o.BucketAdopted != nil {
+		if err := s.o.BucketAdopted(ctx, name); err != nil {
 			_ = s.o.Store.DeleteBucket(context.WithoutCancel(ctx), name)
 			return b, err
 		}
