@@ -160,13 +160,13 @@ admin_token_file: %q
 		if errs[i] != nil {
 			t.Fatalf("load on node %d: %v", i, errs[i])
 		}
-		if r.Stats.Ops == 0 || r.Stats.Errors != 0 || r.SetupErrors != 0 {
+		if r.Stats.Ops == 0 || r.Stats.Errors != 0 || len(r.SetupErrors) != 0 {
 			var codes []string
 			for k := range r.Stats.ErrorCodes {
 				codes = append(codes, k)
 			}
 			sort.Strings(codes)
-			t.Fatalf("load on node %d: %d ops, %d errors %v, %d set-up errors", i, r.Stats.Ops, r.Stats.Errors, codes, r.SetupErrors)
+			t.Fatalf("load on node %d: %d ops, %d errors %v, set-up errors %v", i, r.Stats.Ops, r.Stats.Errors, codes, r.SetupErrors)
 		}
 		t.Logf("node %d: %.0f ops/s with a temporary key, p99 %.1f ms", i, r.Stats.OpsPerSec, r.Stats.Latency.P99)
 	}
