@@ -315,7 +315,7 @@ var operationTable = [numOperations]operationInfo{
 	OpGetBucketLocation:     {name: "GetBucketLocation", implemented: true, requires: reqs(bkt(GetBucketLocation))},
 	OpListObjects:           {name: "ListObjects", implemented: true, requires: reqs(bkt(ListBucket))},
 	OpListObjectsV2:         {name: "ListObjectsV2", implemented: true, requires: reqs(bkt(ListBucket))},
-	OpListObjectVersions:    {name: "ListObjectVersions", requires: reqs(bkt(ListBucketVersions))},
+	OpListObjectVersions:    {name: "ListObjectVersions", implemented: true, requires: reqs(bkt(ListBucketVersions))},
 	OpListMultipartUploads:  {name: "ListMultipartUploads", implemented: true, requires: reqs(bkt(ListBucketMultipartUploads))},
 	OpGetBucketVersioning:   {name: "GetBucketVersioning", implemented: true, requires: reqs(bkt(GetBucketVersioning))},
 	OpPutBucketVersioning:   {name: "PutBucketVersioning", requires: reqs(bkt(PutBucketVersioning))},
@@ -325,12 +325,12 @@ var operationTable = [numOperations]operationInfo{
 	OpPutBucketPolicy:       {name: "PutBucketPolicy", implemented: true, requires: reqs(bkt(PutBucketPolicy))},
 	OpDeleteBucketPolicy:    {name: "DeleteBucketPolicy", implemented: true, requires: reqs(bkt(DeleteBucketPolicy))},
 	OpGetBucketPolicyStatus: {name: "GetBucketPolicyStatus", requires: reqs(bkt(GetBucketPolicyStatus))},
-	OpGetBucketCors:         {name: "GetBucketCors", requires: reqs(bkt(GetBucketCORS))},
-	OpPutBucketCors:         {name: "PutBucketCors", requires: reqs(bkt(PutBucketCORS))},
-	OpDeleteBucketCors:      {name: "DeleteBucketCors", requires: reqs(bkt(PutBucketCORS))},
-	OpGetBucketTagging:      {name: "GetBucketTagging", requires: reqs(bkt(GetBucketTagging))},
-	OpPutBucketTagging:      {name: "PutBucketTagging", requires: reqs(bkt(PutBucketTagging))},
-	OpDeleteBucketTagging:   {name: "DeleteBucketTagging", requires: reqs(bkt(PutBucketTagging))},
+	OpGetBucketCors:         {name: "GetBucketCors", implemented: true, requires: reqs(bkt(GetBucketCORS))},
+	OpPutBucketCors:         {name: "PutBucketCors", implemented: true, requires: reqs(bkt(PutBucketCORS))},
+	OpDeleteBucketCors:      {name: "DeleteBucketCors", implemented: true, requires: reqs(bkt(PutBucketCORS))},
+	OpGetBucketTagging:      {name: "GetBucketTagging", implemented: true, requires: reqs(bkt(GetBucketTagging))},
+	OpPutBucketTagging:      {name: "PutBucketTagging", implemented: true, requires: reqs(bkt(PutBucketTagging))},
+	OpDeleteBucketTagging:   {name: "DeleteBucketTagging", implemented: true, requires: reqs(bkt(PutBucketTagging))},
 
 	OpGetBucketLifecycleConfiguration: {name: "GetBucketLifecycleConfiguration", requires: reqs(bkt(GetLifecycleConfiguration))},
 	OpPutBucketLifecycleConfiguration: {name: "PutBucketLifecycleConfiguration", requires: reqs(bkt(PutLifecycleConfiguration))},
@@ -396,7 +396,7 @@ var operationTable = [numOperations]operationInfo{
 	OpPutObject:  {name: "PutObject", implemented: true, requires: withWriteExtras(obj(PutObject))},
 	// A browser-form POST upload is authorized like PutObject, with the ACL and tagging taken
 	// from the form fields.
-	OpPostObject: {name: "PostObject", requires: withWriteExtras(obj(PutObject))},
+	OpPostObject: {name: "PostObject", implemented: true, requires: withWriteExtras(obj(PutObject))},
 	OpCopyObject: {name: "CopyObject", implemented: true, requires: withWriteExtras(
 		objV(GetObject, GetObjectVersion).on(TargetCopySource),
 		obj(PutObject),
@@ -412,9 +412,9 @@ var operationTable = [numOperations]operationInfo{
 	OpGetObjectAttributes: {name: "GetObjectAttributes", requires: reqs(objV(GetObjectAttributes, GetObjectVersionAttributes))},
 	OpGetObjectAcl:        {name: "GetObjectAcl", implemented: true, requires: reqs(objV(GetObjectAcl, GetObjectVersionAcl))},
 	OpPutObjectAcl:        {name: "PutObjectAcl", implemented: true, requires: reqs(objV(PutObjectAcl, PutObjectVersionAcl))},
-	OpGetObjectTagging:    {name: "GetObjectTagging", requires: reqs(objV(GetObjectTagging, GetObjectVersionTagging))},
-	OpPutObjectTagging:    {name: "PutObjectTagging", requires: reqs(objV(PutObjectTagging, PutObjectVersionTagging))},
-	OpDeleteObjectTagging: {name: "DeleteObjectTagging", requires: reqs(objV(DeleteObjectTagging, DeleteObjectVersionTagging))},
+	OpGetObjectTagging:    {name: "GetObjectTagging", implemented: true, requires: reqs(objV(GetObjectTagging, GetObjectVersionTagging))},
+	OpPutObjectTagging:    {name: "PutObjectTagging", implemented: true, requires: reqs(objV(PutObjectTagging, PutObjectVersionTagging))},
+	OpDeleteObjectTagging: {name: "DeleteObjectTagging", implemented: true, requires: reqs(objV(DeleteObjectTagging, DeleteObjectVersionTagging))},
 	OpGetObjectRetention:  {name: "GetObjectRetention", requires: reqs(obj(GetObjectRetention))},
 	OpPutObjectRetention: {name: "PutObjectRetention", requires: reqs(
 		obj(PutObjectRetention),
@@ -436,5 +436,5 @@ var operationTable = [numOperations]operationInfo{
 	OpAbortMultipartUpload:    {name: "AbortMultipartUpload", implemented: true, requires: reqs(obj(AbortMultipartUpload))},
 	OpListParts:               {name: "ListParts", implemented: true, requires: reqs(obj(ListMultipartUploadParts))},
 
-	OpOptionsPreflight: {name: "OptionsPreflight"},
+	OpOptionsPreflight: {name: "OptionsPreflight", implemented: true},
 }

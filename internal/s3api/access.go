@@ -42,7 +42,7 @@ func (rq *request) versionID() string { return rq.query.Get("versionId") }
 
 // applies reports whether a conditional requirement holds for the request.
 func (s *Server) applies(rq *request, w s3action.When) bool {
-	h := rq.r.Header
+	h := rq.header()
 	switch w {
 	case s3action.Always:
 		return true
@@ -76,11 +76,32 @@ func (s *Server) applies(rq *request, w s3action.When) bool {
 // resources). When the answer is no, but not an explicit Deny, and an object ACL could grant the
 // action, the ACL bound to the object's current generation is loaded and the question asked
 // again; the generation is remembered in rq.aclGen. (Loading the ACL only then keeps a database
-// read off the path of requests that roles already allow.)
+// read off the path of requests that roles already allow.) The object's tags are loaded for
+// s3:ExistingObjectTag/<key> when a policy could read them (tagsMatter); a decision that used
+// them also remembers the generation they belong to.
 func (s *Server) authorize(rq *request, action s3action.Action, b *meta.Bucket, key string) error {
 	in := s.authzInput(rq, action, b, key)
+	tagGen := ""
+	if in.Key != "" && existingTagActions.Has(action) && s.tagsMatter(rq, b) {
+		st := s.object(rq, b.Name, key)
+		if st.err != nil {
+			return blobError(st.err)
+		}
+		if st.exists {
+			ts, err := s.objectTags(rq, st)
+			if err != nil {
+				// Deciding without the tags could allow what a Deny on them forbids.
+				return s3err.New("InternalError").With(err)
+			}
+			in.Request.ExistingObjectTags = ts.Map()
+			tagGen = st.info.Generation
+		}
+	}
 	d := s.o.Authz.Decide(in)
 	if d.Allowed() {
+		if tagGen != "" {
+			rq.aclGen = tagGen
+		}
 		return nil
 	}
 	if !final(d) && in.Key != "" {
@@ -97,6 +118,86 @@ func (s *Server) authorize(rq *request, action s3action.Action, b *meta.Bucket, 
 		}
 	}
 	return s.deny(rq, action, resourceARN(b, key), d.Reason)
+}
+
+// existingTagActions are the actions for which S3 evaluates s3:ExistingObjectTag/<key> (the
+// Service Authorization Reference's condition keys of Amazon S3 actions).
+var existingTagActions = func() s3action.ActionSet {
+	var set s3action.ActionSet
+	for _, a := range []s3action.Action{
+		s3action.GetObject, s3action.GetObjectVersion, s3action.GetObjectAcl, s3action.GetObjectVersionAcl,
+		s3action.GetObjectTagging, s3action.GetObjectVersionTagging, s3action.GetObjectAttributes,
+		s3action.GetObjectVersionAttributes, s3action.GetObjectRetention, s3action.GetObjectLegalHold,
+		s3action.PutObjectAcl, s3action.PutObjectVersionAcl, s3action.PutObjectTagging, s3action.PutObjectVersionTagging,
+		s3action.DeleteObjectTagging, s3action.DeleteObjectVersionTagging, s3action.PutObjectRetention,
+		s3action.PutObjectLegalHold, s3action.BypassGovernanceRetention,
+	} {
+		set.Add(a)
+	}
+	return set
+}()
+
+// requestTagActions are the actions for which S3 evaluates s3:RequestObjectTag/<key> and
+// s3:RequestObjectTagKeys.
+var requestTagActions = func() s3action.ActionSet {
+	var set s3action.ActionSet
+	for _, a := range []s3action.Action{s3action.PutObject, s3action.PutObjectTagging, s3action.PutObjectVersionTagging} {
+		set.Add(a)
+	}
+	return set
+}()
+
+// tagsMatter reports whether a policy that decides this request could read
+// s3:ExistingObjectTag: the bucket policy mentions the key, or the caller's session policy
+// exists. (The policy package does not say which keys a compiled policy uses, so a session
+// policy always costs the tag read; bucket policies are scanned once per document.)
+func (s *Server) tagsMatter(rq *request, b *meta.Bucket) bool {
+	if p := rq.p; p != nil && p.SessionPolicy != nil && p.SessionPolicy.Len() > 0 {
+		return true
+	}
+	return s.bucketPolicyUsesTags(b)
+}
+
+// objState is what one request learnt about an object while authorizing it.
+type objState struct {
+	bucket, key string
+	info        blob.ObjectInfo
+	exists      bool
+	err         error // a Head failure other than a missing key
+	tags        tagSet
+	tagsLoaded  bool
+}
+
+// object heads bucket/key once per request.
+func (s *Server) object(rq *request, bucket, key string) *objState {
+	for i := range rq.objs {
+		if st := &rq.objs[i]; st.bucket == bucket && st.key == key {
+			return st
+		}
+	}
+	st := objState{bucket: bucket, key: key}
+	info, err := s.o.Blobs.Head(rq.ctx, bucket, key)
+	switch {
+	case err == nil:
+		st.info, st.exists = info, true
+	case !errors.Is(err, blob.ErrNoSuchKey):
+		st.err = err
+	}
+	rq.objs = append(rq.objs, st)
+	return &rq.objs[len(rq.objs)-1]
+}
+
+// objectTags loads the tags of the object's current generation once per request.
+func (s *Server) objectTags(rq *request, st *objState) (tagSet, error) {
+	if st.tagsLoaded {
+		return st.tags, nil
+	}
+	ts, err := s.loadObjectTags(rq, st.bucket, st.key, st.info.Generation)
+	if err != nil {
+		return nil, err
+	}
+	st.tags, st.tagsLoaded = ts, true
+	return ts, nil
 }
 
 // authzInput builds the question for one action.
@@ -121,15 +222,15 @@ func (s *Server) allowed(rq *request, action s3action.Action, b *meta.Bucket, ke
 // object has none or only an ACL of an older generation). ok is false when the object does not
 // exist.
 func (s *Server) objectACL(rq *request, bucket, key string) (acl.ACL, string, bool) {
-	info, err := s.o.Blobs.Head(rq.ctx, bucket, key)
+	st := s.object(rq, bucket, key)
+	if !st.exists {
+		return acl.ACL{}, "", false
+	}
+	a, err := s.loadObjectACL(rq, bucket, key, st.info.Generation)
 	if err != nil {
 		return acl.ACL{}, "", false
 	}
-	a, err := s.loadObjectACL(rq, bucket, key, info.Generation)
-	if err != nil {
-		return acl.ACL{}, "", false
-	}
-	return a, info.Generation, true
+	return a, st.info.Generation, true
 }
 
 // loadObjectACL reads the object ACL stored for generation gen; any other generation's ACL is
@@ -277,7 +378,10 @@ func (s *Server) policyRequest(rq *request, action s3action.Action, b *meta.Buck
 		UserAgent:       r.UserAgent(),
 		Referer:         r.Referer(),
 		VersionID:       rq.versionID(),
-		Header:          r.Header,
+		Header:          rq.header(),
+	}
+	if rq.hasReqTags && requestTagActions.Has(action) {
+		pr.RequestObjectTags = rq.reqTags.Map()
 	}
 	if rq.p != nil {
 		pr.Principal = rq.p.Principal
@@ -296,6 +400,9 @@ func (s *Server) policyRequest(rq *request, action s3action.Action, b *meta.Buck
 			pr.AuthType = "REST-QUERY-STRING"
 		}
 		pr.SignatureAge, pr.HasSignatureAge = s.now().Sub(a.Auth.SigningTime).Milliseconds(), true
+	}
+	if rq.authType != "" {
+		pr.AuthType = rq.authType
 	}
 	if r.TLS != nil {
 		switch r.TLS.Version {

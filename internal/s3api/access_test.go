@@ -371,8 +371,9 @@ func TestRawHTTP(t *testing.T) {
 		status       int
 		code         string
 	}{
-		{"GET", "/raw?cors", "", nil, 501, "NotImplemented"},
-		{"PUT", "/raw/k?tagging", "<Tagging/>", nil, 501, "NotImplemented"},
+		{"GET", "/raw?lifecycle", "", nil, 501, "NotImplemented"},
+		{"GET", "/raw?cors", "", nil, 403, "AccessDenied"},
+		{"PUT", "/raw/k?tagging", "<Tagging/>", nil, 403, "AccessDenied"},
 		{"PATCH", "/raw/k", "", nil, 405, "MethodNotAllowed"},
 		{"POST", "/raw?delete", "<Delete><Object><Key>a</Key></Object></Delete>", nil, 400, "InvalidRequest"}, // no Content-MD5
 		{"POST", "/raw?delete", "<Delete><Object><Key>a</Key></Object>", map[string]string{"Content-MD5": contentMD5([]byte("<Delete><Object><Key>a</Key></Object>"))}, 400, "MalformedXML"},

@@ -67,6 +67,15 @@ func (s *Server) createMultipartUpload(rq *request) error {
 			return s3err.New("InternalError").With(err)
 		}
 	}
+	if rq.hasReqTags {
+		m := pendingTags(rq.bucket, id)
+		m.Value = rq.reqTags.encode()
+		if err := s.o.Config.PutObjectMeta(rq.ctx, m); err != nil {
+			_ = s.o.Blobs.AbortUpload(rq.ctx, rq.bucket, rq.key, id)
+			s.dropObjectMeta(rq, rq.bucket+"/", id)
+			return s3err.New("InternalError").With(err)
+		}
+	}
 	if opts.ChecksumAlgorithm != "" {
 		rq.w.Header().Set("X-Amz-Checksum-Algorithm", string(opts.ChecksumAlgorithm))
 		rq.w.Header().Set("X-Amz-Checksum-Type", string(opts.ChecksumType))
@@ -153,7 +162,7 @@ func (s *Server) uploadPartCopy(rq *request) error {
 	}
 	defer obj.Body.Close()
 	if srcACLGen != "" && obj.Info.Generation != srcACLGen {
-		return s.deny(rq, s3action.GetObject, resourceARN(srcB, srcKey), "the source object was replaced after its ACL was checked")
+		return s.deny(rq, s3action.GetObject, resourceARN(srcB, srcKey), "the source object was replaced after its ACL or tags were checked")
 	}
 	if err := conditions(h, "X-Amz-Copy-Source-").Evaluate(obj.Info); err != nil {
 		return s3err.New("PreconditionFailed").With(err)
@@ -199,17 +208,32 @@ func (s *Server) completeMultipartUpload(rq *request) error {
 		return blobError(err)
 	}
 	pending := pendingACL(rq.bucket, id)
+	dropPending := false
 	if m, err := s.o.Config.GetObjectMeta(rq.ctx, pending.Bucket, pending.Key, pending.Kind); err == nil {
 		if a, err := decodeACL(m.Value); err == nil && m.Generation == id {
 			if err := s.putObjectACLMeta(rq, info.Generation, a); err != nil {
 				return err
 			}
 		}
-		s.dropObjectMeta(rq, pending.Bucket, pending.Key)
+		dropPending = true
 	} else if !errors.Is(err, meta.ErrNotFound) {
 		// The object is complete but its ACL could not be read: it stays without grants,
 		// which denies more, never less.
 		s.log.Warn("reading a pending upload ACL failed", "request_id", rq.info.ID, "error", err)
+	}
+	pt := pendingTags(rq.bucket, id)
+	if m, err := s.o.Config.GetObjectMeta(rq.ctx, pt.Bucket, pt.Key, pt.Kind); err == nil {
+		if ts, err := decodeTags(m.Value); err == nil && m.Generation == id && len(ts) > 0 {
+			if err := s.putTagMeta(rq, objectTagMeta(rq.bucket, rq.key, info.Generation, ts)); err != nil {
+				return err
+			}
+		}
+		dropPending = true
+	} else if !errors.Is(err, meta.ErrNotFound) {
+		s.log.Warn("reading pending upload tags failed", "request_id", rq.info.ID, "error", err)
+	}
+	if dropPending {
+		s.dropObjectMeta(rq, pending.Bucket, pending.Key)
 	}
 	scheme := "http"
 	if rq.r.TLS != nil {

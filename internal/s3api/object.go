@@ -94,6 +94,11 @@ func (s *Server) putObject(rq *request) error {
 			return err
 		}
 	}
+	if rq.hasReqTags {
+		if err := s.putTagMeta(rq, objectTagMeta(rq.bucket, rq.key, info.Generation, rq.reqTags)); err != nil {
+			return err
+		}
+	}
 	wh := rq.w.Header()
 	wh.Set("ETag", `"`+info.ETag+`"`)
 	setChecksumHeaders(wh, info.Checksums, info.ChecksumType)
@@ -197,7 +202,7 @@ func (s *Server) getObject(rq *request) error {
 	}
 	defer obj.Body.Close()
 	if rq.aclGen != "" && obj.Info.Generation != rq.aclGen {
-		return s.deny(rq, s3action.GetObject, resourceARN(rq.b, rq.key), "the object was replaced after its ACL was checked")
+		return s.deny(rq, s3action.GetObject, resourceARN(rq.b, rq.key), "the object was replaced after its ACL or tags were checked")
 	}
 	if err := s.checkConditions(rq, cond, obj.Info); err != nil {
 		return err
@@ -205,6 +210,11 @@ func (s *Server) getObject(rq *request) error {
 	wh := rq.w.Header()
 	setObjectHeaders(wh, obj.Info)
 	wh.Set("Accept-Ranges", "bytes")
+	if n, err := s.tagCount(rq, obj.Info); err != nil {
+		return s3err.New("InternalError").With(err)
+	} else if n > 0 {
+		wh.Set(taggingCountHdr, strconv.Itoa(n))
+	}
 	n := obj.End - obj.Start + 1
 	if obj.Info.Size == 0 {
 		n = 0
@@ -366,10 +376,25 @@ func (s *Server) copyObject(rq *request) error {
 		// ETags mean equal bytes, so a replaced source with other bytes fails the copy.
 		info, err := s.o.Blobs.Head(rq.ctx, srcBucket, srcKey)
 		if err != nil || info.Generation != srcACLGen {
-			return s.deny(rq, s3action.GetObject, resourceARN(srcB, srcKey), "the source object was replaced after its ACL was checked")
+			return s.deny(rq, s3action.GetObject, resourceARN(srcB, srcKey), "the source object was replaced after its ACL or tags were checked")
 		}
 		if opts.SourceConditions.IfMatch == "" {
 			opts.SourceConditions.IfMatch = info.ETag
+		}
+	}
+	copyTags := !strings.EqualFold(h.Get("X-Amz-Tagging-Directive"), "REPLACE")
+	var srcTags tagSet
+	if copyTags {
+		// The source's tags travel with its bytes: read them for the generation that is
+		// copied, and make the copy conditional on that generation's ETag.
+		sinfo, err := s.o.Blobs.Head(rq.ctx, srcBucket, srcKey)
+		if err == nil {
+			if srcTags, err = s.loadObjectTags(rq, srcBucket, srcKey, sinfo.Generation); err != nil {
+				return s3err.New("InternalError").With(err)
+			}
+			if len(srcTags) > 0 && opts.SourceConditions.IfMatch == "" {
+				opts.SourceConditions.IfMatch = sinfo.ETag
+			}
 		}
 	}
 	info, err := s.o.Blobs.Copy(rq.ctx, srcBucket, srcKey, rq.bucket, rq.key, opts)
@@ -384,6 +409,15 @@ func (s *Server) copyObject(rq *request) error {
 	}
 	if aclPresent {
 		if err := s.putObjectACLMeta(rq, info.Generation, a); err != nil {
+			return err
+		}
+	}
+	tags := srcTags
+	if !copyTags {
+		tags = rq.reqTags
+	}
+	if len(tags) > 0 {
+		if err := s.putTagMeta(rq, objectTagMeta(rq.bucket, rq.key, info.Generation, tags)); err != nil {
 			return err
 		}
 	}
@@ -404,7 +438,7 @@ func (s *Server) getObjectACL(rq *request) error {
 		return blobError(err)
 	}
 	if rq.aclGen != "" && info.Generation != rq.aclGen {
-		return s.deny(rq, s3action.GetObjectAcl, resourceARN(rq.b, rq.key), "the object was replaced after its ACL was checked")
+		return s.deny(rq, s3action.GetObjectAcl, resourceARN(rq.b, rq.key), "the object was replaced after its ACL or tags were checked")
 	}
 	a, err := s.loadObjectACL(rq, rq.bucket, rq.key, info.Generation)
 	if err != nil {
@@ -426,7 +460,7 @@ func (s *Server) putObjectACL(rq *request) error {
 		return blobError(err)
 	}
 	if rq.aclGen != "" && info.Generation != rq.aclGen {
-		return s.deny(rq, s3action.PutObjectAcl, resourceARN(rq.b, rq.key), "the object was replaced after its ACL was checked")
+		return s.deny(rq, s3action.PutObjectAcl, resourceARN(rq.b, rq.key), "the object was replaced after its ACL or tags were checked")
 	}
 	a, err := s.requestACL(rq, s.aclOwner(rq.b.FolderID))
 	if err != nil {
@@ -439,4 +473,16 @@ func (s *Server) putObjectACL(rq *request) error {
 	}
 	rq.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// tagCount is x-amz-tagging-count: the number of tags of the object version served (read
+// once per request; authorization may have read them already).
+func (s *Server) tagCount(rq *request, info blob.ObjectInfo) (int, error) {
+	for i := range rq.objs {
+		if st := &rq.objs[i]; st.bucket == rq.bucket && st.key == rq.key && st.tagsLoaded && st.info.Generation == info.Generation {
+			return len(st.tags), nil
+		}
+	}
+	ts, err := s.loadObjectTags(rq, rq.bucket, rq.key, info.Generation)
+	return len(ts), err
 }

@@ -75,6 +75,12 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// MaxXMLBody caps request XML documents (DefaultMaxXMLBody if 0).
 	MaxXMLBody int64
+	// Credentials resolves the access keys of POST uploads (browser forms), which carry their
+	// signature in form fields. Nil uses Authn when it is an *authn.Authenticator.
+	Credentials CredentialResolver
+	// MaxPostFields caps the bytes of a POST upload's form fields before the file
+	// (DefaultMaxPostFields if 0).
+	MaxPostFields int64
 }
 
 // Limits.
@@ -101,6 +107,12 @@ type Server struct {
 	// changed is closed (and replaced) whenever the directory applies changes.
 	changeMu sync.Mutex
 	changed  chan struct{}
+
+	// Values derived from bucket configuration documents, kept while the document is unchanged.
+	corsCache      docCache[*CORSConfiguration]
+	policyTagCache docCache[bool]
+	// creds resolves the credentials of POST uploads (nil: POST policies are refused).
+	creds CredentialResolver
 }
 
 type handler func(s *Server, rq *request) error
@@ -118,6 +130,14 @@ func New(o Options) *Server {
 	}
 	o.Domain = strings.ToLower(strings.Trim(o.Domain, "."))
 	s := &Server{o: o, now: o.Now, log: o.Logger, handlers: handlers(), changed: make(chan struct{})}
+	s.corsCache.parse = parseStoredCORS
+	s.policyTagCache.parse = mentionsExistingObjectTag
+	s.creds = o.Credentials
+	if s.creds == nil {
+		if a, ok := o.Authn.(*authn.Authenticator); ok {
+			s.creds = authenticatorCreds{a}
+		}
+	}
 	o.Dir.OnChange(func([]meta.Change) {
 		s.changeMu.Lock()
 		close(s.changed)
@@ -150,6 +170,26 @@ type request struct {
 	aclGen string
 	// locationConstraint is CreateBucket's LocationConstraint (s3:locationconstraint).
 	locationConstraint string
+	// reqTags are the tags the request sets (x-amz-tagging, a PutObjectTagging body, the
+	// tagging field of a POST upload): s3:RequestObjectTag/<key>. hasReqTags tells an empty
+	// set from none.
+	reqTags    tagSet
+	hasReqTags bool
+	// hdr, when set, stands in for the request headers in conditions and requirements: the
+	// form fields of a POST upload.
+	hdr http.Header
+	// authType overrides s3:authType ("POST" for browser uploads).
+	authType string
+	// objs caches what authorization read about objects (current generation, tags).
+	objs []objState
+}
+
+// header returns the headers that requirements and conditions read.
+func (rq *request) header() http.Header {
+	if rq.hdr != nil {
+		return rq.hdr
+	}
+	return rq.r.Header
 }
 
 // ServeHTTP implements http.Handler.
@@ -186,6 +226,12 @@ func (s *Server) serve(rq *request) error {
 		return s3err.New("MethodNotAllowed")
 	}
 	rq.info.Op = rq.op.Name()
+	s.applyCORS(rq)
+	if rq.op == s3action.OpOptionsPreflight || rq.op == s3action.OpPostObject {
+		// Preflights carry no credentials; POST uploads carry theirs in the form, which the
+		// handler verifies and authorizes itself.
+		return s.serveUnsigned(rq)
+	}
 
 	auth, err := s.o.Authn.Authenticate(r, authn.Options{Service: "s3"})
 	if err != nil {
@@ -223,10 +269,35 @@ func (s *Server) serve(rq *request) error {
 			return s3err.New("AccessDenied").With(errors.New("x-amz-expected-bucket-owner does not match"))
 		}
 	}
+	// The tags a request sets are condition keys, so they are read before authorization; a
+	// malformed tag set is reported after it, so that a caller who may not write learns only
+	// that.
+	tagErr := s.requestTags(rq)
 	if err := s.authorizeRequest(rq); err != nil {
 		return err
 	}
+	if tagErr != nil {
+		return tagErr
+	}
 	return h(s, rq)
+}
+
+// serveUnsigned serves a CORS preflight or a POST upload: the bucket must exist; the
+// handler decides the rest.
+func (s *Server) serveUnsigned(rq *request) error {
+	rq.p = iam.AnonymousPrincipal
+	rq.auth = &authn.Result{Principal: rq.p}
+	rq.body = rq.r.Body
+	rq.info.Principal = "anonymous"
+	b, ok := s.o.Dir.Bucket(rq.bucket)
+	if !ok {
+		return s3err.New("NoSuchBucket").WithResource(rq.bucket).With(errors.New("bucket " + rq.bucket))
+	}
+	rq.b = &b
+	if rq.op == s3action.OpOptionsPreflight {
+		return s.preflight(rq)
+	}
+	return s.postObject(rq)
 }
 
 // handlers maps every implemented operation to its handler.
@@ -260,6 +331,18 @@ func handlers() map[s3action.Operation]handler {
 		s3action.OpGetBucketPolicy:         (*Server).getBucketPolicy,
 		s3action.OpPutBucketPolicy:         (*Server).putBucketPolicy,
 		s3action.OpDeleteBucketPolicy:      (*Server).deleteBucketPolicy,
+		s3action.OpGetObjectTagging:        (*Server).getObjectTagging,
+		s3action.OpPutObjectTagging:        (*Server).putObjectTagging,
+		s3action.OpDeleteObjectTagging:     (*Server).deleteObjectTagging,
+		s3action.OpGetBucketTagging:        (*Server).getBucketTagging,
+		s3action.OpPutBucketTagging:        (*Server).putBucketTagging,
+		s3action.OpDeleteBucketTagging:     (*Server).deleteBucketTagging,
+		s3action.OpGetBucketCors:           (*Server).getBucketCors,
+		s3action.OpPutBucketCors:           (*Server).putBucketCors,
+		s3action.OpDeleteBucketCors:        (*Server).deleteBucketCors,
+		s3action.OpOptionsPreflight:        (*Server).preflight,
+		s3action.OpPostObject:              (*Server).postObject,
+		s3action.OpListObjectVersions:      (*Server).listObjectVersions,
 	}
 }
 
