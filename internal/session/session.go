@@ -297,21 +297,32 @@ type Issued struct {
 // Issue creates a temporary key. Nothing is written per issuance except, for a policy too large
 // to travel inline, one content-addressed row (and its batched last-use time).
 func (s *Service) Issue(ctx context.Context, req IssueRequest) (Issued, error) {
-	now := s.o.Now().UTC().Truncate(time.Second)
+	// Tokens carry whole seconds. Right after a key was re-enabled, or after "revoke every session
+	// of this key (or SA) issued before now" (which covers the whole current second), a session
+	// stamped with the current second would look older than the change and be born revoked. So
+	// issuance waits for the next second instead: stamps stay truthful, and a later revocation in
+	// the same second still covers every session issued before it.
+	var notBefore time.Time
 	if k := req.Key; k != nil && !k.StatusAt.Equal(k.CreatedAt) {
-		// See Validate: a session of a key re-enabled in this very second must not look older.
-		if c := ceilSecond(k.StatusAt).UTC(); now.Before(c) {
-			now = c
-		}
+		notBefore = ceilSecond(k.StatusAt)
 	}
-	// A "revoke sessions issued before now" rounds up to the next whole second (tokens carry
-	// seconds); a session issued in that same second must not be born revoked.
 	if rv := s.revView.Load(); rv != nil && req.Key != nil {
 		for _, t := range []time.Time{rv.keys[req.Key.ID], rv.sas[req.SA.ID]} {
-			if t.After(now) && !t.After(now.Add(time.Second)) {
-				now = t.UTC()
+			if t.After(notBefore) {
+				notBefore = t
 			}
 		}
+	}
+	if wait := notBefore.Sub(s.o.Now()); wait > 0 && wait <= time.Second {
+		select {
+		case <-ctx.Done():
+			return Issued{}, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	now := s.o.Now().UTC().Truncate(time.Second)
+	if now.Before(notBefore) && !now.Before(notBefore.Add(-time.Second)) {
+		now = notBefore.UTC() // a fake clock in tests does not move while we wait
 	}
 	secret, err := sessiontoken.NewSecret(s.o.Rand)
 	if err != nil {
