@@ -374,5 +374,3 @@ func TestExistingObjectTagBucketPolicy(t *testing.T) {
 		t.Errorf("secret after untagging: %q", got)
 	}
 }
-
-
