@@ -168,12 +168,20 @@ type objState struct {
 	tagsLoaded  bool
 }
 
-// object heads bucket/key once per request.
-func (s *Server) object(rq *request, bucket, key string) *objState {
+// known returns what the request has already read about bucket/key (nil: nothing).
+func (rq *request) known(bucket, key string) *objState {
 	for i := range rq.objs {
 		if st := &rq.objs[i]; st.bucket == bucket && st.key == key {
 			return st
 		}
+	}
+	return nil
+}
+
+// object heads bucket/key once per request.
+func (s *Server) object(rq *request, bucket, key string) *objState {
+	if st := rq.known(bucket, key); st != nil {
+		return st
 	}
 	st := objState{bucket: bucket, key: key}
 	info, err := s.o.Blobs.Head(rq.ctx, bucket, key)

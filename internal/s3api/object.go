@@ -171,7 +171,13 @@ func (s *Server) getObject(rq *request) error {
 	var err error
 	if head && opts.Range == nil && opts.PartNumber == 0 {
 		var info blob.ObjectInfo
-		if info, err = s.o.Blobs.Head(rq.ctx, rq.bucket, rq.key); err == nil {
+		if st := rq.known(rq.bucket, rq.key); st != nil && st.exists {
+			// Authorization has just read it (for its tags or ACL): answer from that read.
+			info = st.info
+		} else {
+			info, err = s.o.Blobs.Head(rq.ctx, rq.bucket, rq.key)
+		}
+		if err == nil {
 			obj = &blob.Object{Info: info, Start: 0, End: info.Size - 1, Body: http.NoBody}
 		}
 	} else {
@@ -281,6 +287,7 @@ func (s *Server) deleteObject(rq *request) error {
 // metadata is bound to a generation and can never apply to a later object, so a failure is
 // logged, not returned.
 func (s *Server) dropObjectMeta(rq *request, bucket, key string) {
+	defer s.tags.forget(bucket, key)
 	if err := s.o.Config.DeleteObjectMeta(rq.ctx, bucket, key); err != nil {
 		s.log.Warn("deleting object metadata failed", "request_id", rq.info.ID, "bucket", bucket, "error", err)
 	}
@@ -478,10 +485,8 @@ func (s *Server) putObjectACL(rq *request) error {
 // tagCount is x-amz-tagging-count: the number of tags of the object version served (read
 // once per request; authorization may have read them already).
 func (s *Server) tagCount(rq *request, info blob.ObjectInfo) (int, error) {
-	for i := range rq.objs {
-		if st := &rq.objs[i]; st.bucket == rq.bucket && st.key == rq.key && st.tagsLoaded && st.info.Generation == info.Generation {
-			return len(st.tags), nil
-		}
+	if st := rq.known(rq.bucket, rq.key); st != nil && st.tagsLoaded && st.info.Generation == info.Generation {
+		return len(st.tags), nil
 	}
 	ts, err := s.loadObjectTags(rq, rq.bucket, rq.key, info.Generation)
 	return len(ts), err

@@ -78,6 +78,8 @@ type Options struct {
 	// Credentials resolves the access keys of POST uploads (browser forms), which carry their
 	// signature in form fields. Nil uses Authn when it is an *authn.Authenticator.
 	Credentials CredentialResolver
+	// TagCacheSize bounds the cache of object tags (DefaultTagCacheSize if 0, none if < 0).
+	TagCacheSize int
 	// MaxPostFields caps the bytes of a POST upload's form fields before the file
 	// (DefaultMaxPostFields if 0).
 	MaxPostFields int64
@@ -111,6 +113,7 @@ type Server struct {
 	// Values derived from bucket configuration documents, kept while the document is unchanged.
 	corsCache      docCache[*CORSConfiguration]
 	policyTagCache docCache[bool]
+	tags           *tagCache
 	// creds resolves the credentials of POST uploads (nil: POST policies are refused).
 	creds CredentialResolver
 }
@@ -128,9 +131,13 @@ func New(o Options) *Server {
 	if o.MaxXMLBody <= 0 {
 		o.MaxXMLBody = DefaultMaxXMLBody
 	}
+	if o.TagCacheSize == 0 {
+		o.TagCacheSize = DefaultTagCacheSize
+	}
 	o.Domain = strings.ToLower(strings.Trim(o.Domain, "."))
 	s := &Server{o: o, now: o.Now, log: o.Logger, handlers: handlers(), changed: make(chan struct{})}
 	s.corsCache.parse = parseStoredCORS
+	s.tags = newTagCache(o.TagCacheSize)
 	s.policyTagCache.parse = mentionsExistingObjectTag
 	s.creds = o.Credentials
 	if s.creds == nil {
@@ -138,7 +145,8 @@ func New(o Options) *Server {
 			s.creds = authenticatorCreds{a}
 		}
 	}
-	o.Dir.OnChange(func([]meta.Change) {
+	o.Dir.OnChange(func(chs []meta.Change) {
+		s.tags.invalidate(chs)
 		s.changeMu.Lock()
 		close(s.changed)
 		s.changed = make(chan struct{})

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -273,23 +274,121 @@ func pendingTags(bucket, uploadID string) meta.ObjectMeta {
 }
 
 func (s *Server) putTagMeta(rq *request, m meta.ObjectMeta) error {
-	if err := s.o.Config.PutObjectMeta(rq.ctx, m); err != nil {
+	err := s.o.Config.PutObjectMeta(rq.ctx, m)
+	s.tags.forget(m.Bucket, m.Key)
+	if err != nil {
 		return s3err.New("InternalError").With(err)
 	}
 	return nil
 }
 
 // loadObjectTags reads the tags stored for generation gen; tags of any other generation are
-// ignored, so an overwrite drops the old tags as it drops the old ACL.
+// ignored, so an overwrite drops the old tags as it drops the old ACL. Reads go through the
+// node's tag cache.
 func (s *Server) loadObjectTags(rq *request, bucket, key, gen string) (tagSet, error) {
+	if ts, ok := s.tags.get(bucket, key, gen); ok {
+		return ts, nil
+	}
+	epoch := s.tags.begin()
 	m, err := s.o.Config.GetObjectMeta(rq.ctx, bucket, key, meta.ObjectTagging)
-	if errors.Is(err, meta.ErrNotFound) || err == nil && m.Generation != gen {
-		return nil, nil
-	}
-	if err != nil {
+	var ts tagSet
+	switch {
+	case errors.Is(err, meta.ErrNotFound) || err == nil && m.Generation != gen:
+	case err != nil:
 		return nil, err
+	default:
+		if ts, err = decodeTags(m.Value); err != nil {
+			return nil, err
+		}
 	}
-	return decodeTags(m.Value)
+	s.tags.put(bucket, key, gen, ts, epoch)
+	return ts, nil
+}
+
+// DefaultTagCacheSize bounds the node's cache of object tags (entries).
+const DefaultTagCacheSize = 1 << 16
+
+// tagCache keeps the tags of recently read objects by their generation, so that
+// x-amz-tagging-count and s3:ExistingObjectTag do not cost a control-plane read on every
+// request. It is invalidated by the directory's change feed (every object metadata change on
+// any node is a change-log entry), as the rest of the node's control-plane state is: another
+// node's tag change is seen as soon as the feed delivers it, as bucket policies are. A fill
+// that raced with an invalidation is dropped (epoch), so a stale read is never cached. An
+// overwrite needs no invalidation: the new object has a new generation.
+type tagCache struct {
+	mu    sync.Mutex
+	epoch uint64
+	max   int
+	m     map[string]tagEntry
+}
+
+type tagEntry struct {
+	gen  string
+	tags tagSet
+}
+
+func newTagCache(max int) *tagCache {
+	return &tagCache{max: max, m: make(map[string]tagEntry)}
+}
+
+// cacheID is the object's ID in the change log (meta.ChangeObjectMeta): "<bucket>/<key>".
+func cacheID(bucket, key string) string { return bucket + "/" + key }
+
+func (c *tagCache) get(bucket, key, gen string) (tagSet, bool) {
+	c.mu.Lock()
+	e, ok := c.m[cacheID(bucket, key)]
+	c.mu.Unlock()
+	if !ok || e.gen != gen {
+		return nil, false
+	}
+	return e.tags, true
+}
+
+// begin returns the epoch to pass to put after reading the store.
+func (c *tagCache) begin() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch
+}
+
+func (c *tagCache) put(bucket, key, gen string, ts tagSet, epoch uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if epoch != c.epoch || c.max <= 0 {
+		return
+	}
+	if len(c.m) >= c.max {
+		// Drop an arbitrary eighth: cheaper than LRU bookkeeping on every hit.
+		n := c.max / 8
+		for id := range c.m {
+			if n--; n < 0 {
+				break
+			}
+			delete(c.m, id)
+		}
+	}
+	c.m[cacheID(bucket, key)] = tagEntry{gen: gen, tags: ts}
+}
+
+// invalidate applies a batch of the change feed (nil: everything may have changed).
+func (c *tagCache) invalidate(chs []meta.Change) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	if chs == nil {
+		clear(c.m)
+		return
+	}
+	for _, ch := range chs {
+		if ch.Kind == meta.ChangeObjectMeta {
+			delete(c.m, ch.ID)
+		}
+	}
+}
+
+// forget drops one object after this node changed its metadata (the feed follows).
+func (c *tagCache) forget(bucket, key string) {
+	c.invalidate([]meta.Change{{Kind: meta.ChangeObjectMeta, ID: cacheID(bucket, key)}})
 }
 
 // headForMeta is Head of the addressed object for the tagging handlers: NoSuchKey or

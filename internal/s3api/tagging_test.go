@@ -374,3 +374,25 @@ func TestExistingObjectTagBucketPolicy(t *testing.T) {
 		t.Errorf("secret after untagging: %q", got)
 	}
 }
+
+// The node caches object tags; a change made elsewhere (another node, here the store behind
+// the node's back) reaches it through the change feed.
+func TestTagCacheFollowsChangeFeed(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newSA("alice", "", iam.RoleAdmin)
+	c := e.static(alice)
+	e.createBucket(c, "cached")
+	if _, err := c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String("cached"), Key: aws.String("k"), Body: strings.NewReader("x"), Tagging: aws.String("a=1&b=2")}); err != nil {
+		t.Fatal(err)
+	}
+	if g, h := e.tagCount(c, "cached", "k"); g != 2 || h != 2 {
+		t.Fatalf("tagging count %d %d, want 2", g, h)
+	}
+	if err := e.iam().Store().DeleteObjectMeta(e.ctx, "cached", "k"); err != nil {
+		t.Fatal(err)
+	}
+	e.eventually("the tag cache sees the deletion", func() bool {
+		g, h := e.tagCount(c, "cached", "k")
+		return g == 0 && h == 0
+	})
+}
