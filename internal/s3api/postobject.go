@@ -125,6 +125,30 @@ func readPostForm(mr *multipart.Reader, max int64) (*postForm, error) {
 	}
 }
 
+var errPreamble = errors.New("s3api: POST form fields before the file too large")
+
+// preamble bounds the bytes read from a POST body until the file part is found (open).
+type preamble struct {
+	r     io.Reader
+	n     int64
+	limit int64
+	open  bool
+}
+
+func (p *preamble) Read(b []byte) (int, error) {
+	if !p.open {
+		if p.n >= p.limit {
+			return 0, errPreamble
+		}
+		if rest := p.limit - p.n; int64(len(b)) > rest {
+			b = b[:rest]
+		}
+	}
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	return n, err
+}
+
 // postPolicy is a decoded POST policy document.
 type postPolicy struct {
 	expiration time.Time
@@ -542,11 +566,18 @@ func (s *Server) postObject(rq *request) error {
 	if maxFields <= 0 {
 		maxFields = DefaultMaxPostFields
 	}
-	mr := multipart.NewReader(rq.r.Body, params["boundary"])
+	// The part headers and boundaries before the file count too (generously): without a bound,
+	// a form of many parts with large headers could be read for ever before the file.
+	pre := &preamble{r: rq.r.Body, limit: 2*maxFields + 64<<10}
+	mr := multipart.NewReader(pre, params["boundary"])
 	f, err := readPostForm(mr, maxFields)
+	if errors.Is(err, errPreamble) {
+		return s3err.New("MaxPostPreDataLengthExceeded").With(err)
+	}
 	if err != nil {
 		return err
 	}
+	pre.open = true
 	key, ok := f.get("key")
 	if !ok {
 		return missingField("key")
@@ -601,6 +632,20 @@ func (s *Server) postObject(rq *request) error {
 	var body io.Reader = &postFile{part: f.file, mr: mr, min: min, max: max, tailMax: maxFields}
 	if body, err = newAnonBody(body, sums); err != nil {
 		return err
+	}
+	if v, ok := f.get("x-amz-checksum-algorithm"); ok {
+		// An algorithm without its value: compute the checksum and store it, as S3 does.
+		alg, err := blob.ParseChecksumAlgorithm(v)
+		if err != nil {
+			return blobError(err)
+		}
+		if _, given := sums[alg]; !given {
+			if sums == nil {
+				sums = make(blob.Checksums)
+			}
+			h := alg.New()
+			body = &eofHook{r: io.TeeReader(body, h), fn: func() { sums[alg] = base64.StdEncoding.EncodeToString(h.Sum(nil)) }}
+		}
 	}
 	opts := blob.PutOptions{Size: -1, Metadata: md, Checksums: sums}
 	if opts.ContentMD5, err = contentMD5(rq.hdr); err != nil {

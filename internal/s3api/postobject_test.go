@@ -5,9 +5,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
+	"hash/crc32"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/minio/minio-go/v7"
 
 	"github.com/hourglass-sts/hourglass/internal/iam"
@@ -205,6 +208,18 @@ func TestPostObject(t *testing.T) {
 			t.Errorf("public-read object via anonymous GET: %q", got)
 		}
 
+		// x-amz-checksum-algorithm alone: the server computes the checksum and stores it.
+		resp, body = e.postForm("forms", append(sg.fields(time.Now().Add(time.Minute), map[string]string{"key": "summed"},
+			map[string]string{"x-amz-checksum-algorithm": "CRC32C"}), formField{name: "key", value: "summed"},
+			formField{name: "x-amz-checksum-algorithm", value: "CRC32C"}, fileField("f", "checksum me")))
+		if resp.StatusCode != 204 {
+			t.Fatalf("POST with x-amz-checksum-algorithm: %d %s", resp.StatusCode, body)
+		}
+		ho, err := c.HeadObject(e.ctx, &s3.HeadObjectInput{Bucket: aws.String("forms"), Key: aws.String("summed"), ChecksumMode: types.ChecksumModeEnabled})
+		if err != nil || aws.ToString(ho.ChecksumCRC32C) != crc32cOf("checksum me") {
+			t.Errorf("stored CRC32C %q, want %q (%v)", aws.ToString(ho.ChecksumCRC32C), crc32cOf("checksum me"), err)
+		}
+
 		// success_action_status 200 and the default 204.
 		for status, want := range map[string]int{"200": 200, "": 204, "302": 204} {
 			conds := []any{map[string]string{"bucket": "forms"}, map[string]string{"key": "s" + status}}
@@ -301,6 +316,15 @@ func TestPostObjectBadInput(t *testing.T) {
 		t.Errorf("truncated multipart: %d %s", resp.StatusCode, body)
 	}
 	e.absent(c, "badforms")
+
+	// Huge part headers before the file count against the cap too.
+	buf.Reset()
+	buf.WriteString("--b\r\nContent-Disposition: form-data; name=\"key\"\r\nX-Pad: " + strings.Repeat("h", 300<<10) + "\r\n\r\nin/obj\r\n--b--\r\n")
+	req, _ = http.NewRequest(http.MethodPost, e.node.Endpoint()+"/badforms", bytes.NewReader(buf.Bytes()))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+	if resp, body := e.do(req); resp.StatusCode != 400 || xmlCode(body) != "MaxPostPreDataLengthExceeded" {
+		t.Errorf("huge part header: %d %s", resp.StatusCode, body)
+	}
 }
 
 // A session policy can allow uploads only through forms: s3:authType is POST for them.
@@ -325,4 +349,9 @@ func xmlEscape(s string) string {
 	var b bytes.Buffer
 	xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+func crc32cOf(s string) string {
+	sum := crc32.Checksum([]byte(s), crc32.MakeTable(crc32.Castagnoli))
+	return base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, sum))
 }
