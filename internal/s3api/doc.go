@@ -2,7 +2,9 @@
 // virtual-hosted-style addresses and maps method + subresource to an s3action.Operation (the one
 // table of operations, actions and resources), authenticates through authn, authorizes every
 // requirement of the operation through an Authorizer, and serves the operations over a
-// blob.Store (objects) and the control plane (bucket registry, bucket policies and ACLs, object
-// ACLs bound to object generations). Handlers return errors; one adapter writes them as S3's XML
-// error envelope with the request ID.
+// blob.Store (objects) and the control plane (bucket registry, bucket policies, ACLs, CORS and
+// tags; object ACLs and tags bound to object generations). It also answers CORS preflights,
+// adds CORS headers to every response of a bucket with a CORS configuration, and accepts
+// browser form uploads signed by SigV4 POST policies. Handlers return errors; one adapter
+// writes them as S3's XML error envelope with the request ID.
 package s3api
