@@ -2,55 +2,17 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/hourglass-sts/hourglass/internal/meta"
 	"github.com/hourglass-sts/hourglass/internal/meta/metatest"
 	"github.com/hourglass-sts/hourglass/internal/meta/postgres"
+	"github.com/hourglass-sts/hourglass/internal/testutil"
 )
 
-// freshSchema creates an empty schema and returns a DSN that uses it.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("HOURGLASS_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("set HOURGLASS_TEST_POSTGRES_DSN (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL store tests; .ci/run does")
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "hg_test_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connecting to %s: %v", dsn, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// freshSchema returns a DSN for an empty schema (skipping without HOURGLASS_TEST_POSTGRES_DSN).
+func freshSchema(t *testing.T) string { return testutil.PostgresDSN(t) }
 
 func TestConformance(t *testing.T) {
 	dsns := map[meta.Store]string{}
