@@ -47,6 +47,7 @@ type Store struct {
 	d  Dialect
 
 	lockMu sync.Mutex
+	stmts  sync.Map // query → *sql.Stmt, for reads on request paths
 
 	mu       sync.Mutex
 	watchers map[chan struct{}]struct{}
@@ -69,6 +70,22 @@ func New(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	return s, nil
 }
 
+// prepared returns a cached prepared statement for a read that request paths run often.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
 // DB exposes the underlying pool (tests and diagnostics).
 func (s *Store) DB() *sql.DB { return s.db }
 
@@ -77,6 +94,7 @@ func (s *Store) Close() error {
 	if s.cancel != nil {
 		s.cancel()
 	}
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return s.db.Close()
 }
 
@@ -778,8 +796,11 @@ func (s *Store) PutObjectMeta(ctx context.Context, m meta.ObjectMeta) error {
 
 func (s *Store) GetObjectMeta(ctx context.Context, bucket, key, kind string) (meta.ObjectMeta, error) {
 	m := meta.ObjectMeta{Bucket: bucket, Key: key, Kind: kind}
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT generation, value FROM object_meta WHERE bucket = ? AND object_key = ? AND kind = ?`),
-		bucket, key, kind).Scan(&m.Generation, &m.Value)
+	st, err := s.prepared(ctx, `SELECT generation, value FROM object_meta WHERE bucket = ? AND object_key = ? AND kind = ?`)
+	if err != nil {
+		return m, err
+	}
+	err = st.QueryRowContext(ctx, bucket, key, kind).Scan(&m.Generation, &m.Value)
 	return m, notFound(err, "object metadata")
 }
 
