@@ -74,6 +74,41 @@ type Policy struct {
 	// denyFirst lists statement indexes, Deny statements first, so that Evaluate can stop at
 	// the first matching Deny and skip Allow statements once one has matched.
 	order []int
+	// keys marks every condition key the policy reads, in a condition or a policy variable.
+	keys [4]uint64
+}
+
+// UsesKey reports whether the policy reads condition key k anywhere (a Condition, or a policy
+// variable in a Resource or a condition value), so that callers can skip gathering costly
+// context — such as an object's tags for s3:ExistingObjectTag — that no statement looks at.
+func (p *Policy) UsesKey(k s3action.Key) bool {
+	return int(k)/64 < len(p.keys) && p.keys[int(k)/64]&(1<<(uint(k)%64)) != 0
+}
+
+func (p *Policy) markKeys() {
+	mark := func(k s3action.Key) {
+		if int(k)/64 < len(p.keys) {
+			p.keys[int(k)/64] |= 1 << (uint(k) % 64)
+		}
+	}
+	markPattern := func(pt pattern) {
+		for _, t := range pt.toks {
+			if t.kind == tokVar {
+				mark(t.key)
+			}
+		}
+	}
+	for _, st := range p.stmts {
+		for _, r := range st.resources {
+			markPattern(r)
+		}
+		for _, c := range st.conds {
+			mark(c.key)
+			for _, v := range c.strs {
+				markPattern(v)
+			}
+		}
+	}
 }
 
 // Kind returns the kind the policy was validated as.
@@ -216,6 +251,7 @@ func Parse(doc []byte, kind Kind, maxSize int) (*Policy, error) {
 			p.order = append(p.order, i)
 		}
 	}
+	p.markKeys()
 	return p, nil
 }
 

@@ -148,11 +148,10 @@ var requestTagActions = func() s3action.ActionSet {
 }()
 
 // tagsMatter reports whether a policy that decides this request could read
-// s3:ExistingObjectTag: the bucket policy mentions the key, or the caller's session policy
-// exists. (The policy package does not say which keys a compiled policy uses, so a session
-// policy always costs the tag read; bucket policies are scanned once per document.)
+// s3:ExistingObjectTag: the caller's session policy uses the key, or the bucket policy mentions it
+// (bucket policies are scanned once per document).
 func (s *Server) tagsMatter(rq *request, b *meta.Bucket) bool {
-	if p := rq.p; p != nil && p.SessionPolicy != nil && p.SessionPolicy.Len() > 0 {
+	if p := rq.p; p != nil && p.SessionPolicy != nil && p.SessionPolicy.UsesKey(s3action.S3ExistingObjectTag) {
 		return true
 	}
 	return s.bucketPolicyUsesTags(b)
