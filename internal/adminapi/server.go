@@ -367,17 +367,26 @@ func (s *Server) deleteFolder(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateFolder(r *http.Request) (int, any, error) {
+	enabled, err := decodeSTSEnabled(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	f, err := s.IAM.SetFolderSTS(r.Context(), r.PathValue("ref"), enabled)
+	return http.StatusOK, folderJSON(f), err
+}
+
+// decodeSTSEnabled reads the body of a folder or SA update: {"sts_enabled": bool}, required.
+func decodeSTSEnabled(r *http.Request) (bool, error) {
 	var req struct {
 		STSEnabled *bool `json:"sts_enabled"`
 	}
 	if err := Decode(r, &req); err != nil {
-		return 0, nil, err
+		return false, err
 	}
 	if req.STSEnabled == nil {
-		return 0, nil, &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Msg: "nothing to update: give sts_enabled"}
+		return false, &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Msg: "nothing to update: give sts_enabled"}
 	}
-	f, err := s.IAM.SetFolderSTS(r.Context(), r.PathValue("ref"), *req.STSEnabled)
-	return http.StatusOK, folderJSON(f), err
+	return *req.STSEnabled, nil
 }
 
 func (s *Server) createSA(r *http.Request) (int, any, error) {
@@ -404,16 +413,11 @@ func (s *Server) getSA(r *http.Request) (int, any, error) {
 }
 
 func (s *Server) updateSA(r *http.Request) (int, any, error) {
-	var req struct {
-		STSEnabled *bool `json:"sts_enabled"`
-	}
-	if err := Decode(r, &req); err != nil {
+	enabled, err := decodeSTSEnabled(r)
+	if err != nil {
 		return 0, nil, err
 	}
-	if req.STSEnabled == nil {
-		return 0, nil, &Error{Status: http.StatusBadRequest, Code: "InvalidArgument", Msg: "nothing to update: give sts_enabled"}
-	}
-	sa, err := s.IAM.SetSASTS(r.Context(), r.PathValue("ref"), r.URL.Query().Get("folder"), *req.STSEnabled)
+	sa, err := s.IAM.SetSASTS(r.Context(), r.PathValue("ref"), r.URL.Query().Get("folder"), enabled)
 	return http.StatusOK, saJSON(sa), err
 }
 

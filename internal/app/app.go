@@ -372,7 +372,7 @@ func (a *App) mainHandler() http.Handler {
 	stsH := a.stsHandler()
 	s3H := a.s3Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if stsH != nil && isSTS(r) {
+		if sts.IsSTSRequest(r) {
 			httpx.FromContext(r.Context()).Surface = "sts"
 			stsH.ServeHTTP(w, r)
 			return
@@ -384,7 +384,7 @@ func (a *App) mainHandler() http.Handler {
 // s3Panic answers a panic on the shared listener with the protocol's 500: STS's envelope for
 // STS requests, S3's XML for the rest.
 func s3Panic(w http.ResponseWriter, r *http.Request) {
-	if isSTS(r) {
+	if sts.IsSTSRequest(r) {
 		sts.OnPanic(w, r)
 		return
 	}

@@ -23,9 +23,6 @@ func (a *App) stsHandler() http.Handler {
 	return h
 }
 
-// isSTS reports whether a request on the shared listener is an STS request.
-func isSTS(r *http.Request) bool { return sts.IsSTSRequest(r) }
-
 // adminExtensions returns the admin routes of the STS and authorization layers.
 func (a *App) adminExtensions() []adminapi.Extension {
 	return []adminapi.Extension{

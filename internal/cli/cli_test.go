@@ -181,6 +181,19 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatalf("text error = %q (exit %d)", errOut, code)
 	}
 
+	// Issuance control for an SA and a folder.
+	r.ok(&sa, "sa", "update", "builder", "--folder", "team-a", "--sts=false")
+	if sa.STSEnabled {
+		t.Fatalf("sa update --sts=false: %+v", sa)
+	}
+	r.ok(&folder, "folder", "update", "team-a", "--sts=false")
+	if folder.STSEnabled {
+		t.Fatalf("folder update --sts=false: %+v", folder)
+	}
+	if got := r.fails("sa", "update", "builder", "--folder", "team-a"); got != "Error" {
+		t.Fatalf("sa update without --sts: %s", got)
+	}
+
 	// Key lifecycle.
 	var k adminapi.Key
 	r.ok(&k, "key", "disable", keyID)
@@ -291,6 +304,8 @@ func TestAdminAPIBadInput(t *testing.T) {
 		{"DELETE", "/v1/folders/default?force=maybe", "", tok, 400, "InvalidArgument"},
 		{"GET", "/v1/nothing-here", "", tok, 404, "NotFound"},
 		{"POST", "/v1/keys", `{}`, tok, 400, "InvalidArgument"},
+		{"PATCH", "/v1/folders/default", `{}`, tok, 400, "InvalidArgument"},
+		{"PATCH", "/v1/service-accounts/nobody", `{"sts_enabled":false}`, tok, 404, "NotFound"},
 	} {
 		status, eb := do(tc.method, tc.path, tc.body, tc.token)
 		if status != tc.status || eb.Error.Code != tc.code {
