@@ -98,7 +98,7 @@ func (a *Authenticator) Authenticate(r *http.Request, o Options) (*Result, error
 			return nil, s3err.New("InvalidAccessKeyId").With(errors.New("key without service account"))
 		}
 		principal = iam.StaticPrincipal(sa, k.ID)
-		cred = sigv4.Credential{AccessKeyID: k.ID, CacheID: "k:" + k.ID, Secret: k.Secret}
+		cred = sigv4.Credential{AccessKeyID: k.ID, CacheID: k.CacheID, Secret: k.Secret}
 	}
 	body, err := a.Verifier.Verify(r, auth, cred, sigv4.VerifyOptions{
 		Service: o.Service, NormalizePath: o.Service == "sts", BufferBody: o.BufferBody,

@@ -15,6 +15,8 @@ import (
 type Key struct {
 	meta.AccessKey
 	Secret []byte
+	// CacheID names this secret in the SigV4 signing-key cache (built once, not per request).
+	CacheID string
 }
 
 // Directory is the node's in-memory view of the control plane: folders, service accounts,
@@ -240,7 +242,7 @@ func (d *Directory) open(k meta.AccessKey) (*Key, error) {
 	if err != nil {
 		return nil, errors.New("iam: cannot open the secret of key " + k.ID + ": is this the cluster's master key?")
 	}
-	return &Key{AccessKey: k, Secret: secret}, nil
+	return &Key{AccessKey: k, Secret: secret, CacheID: "k:" + k.ID}, nil
 }
 
 func (d *Directory) apply(ctx context.Context, chs []meta.Change) error {

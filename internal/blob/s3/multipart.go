@@ -274,11 +274,8 @@ func (s *Store) putPart(ctx context.Context, bucket, key, id string, n int, body
 	if n < 1 || n > blob.MaxParts {
 		return blob.PartInfo{}, fmt.Errorf("%w: %d not in 1..%d", blob.ErrInvalidPartNumber, n, blob.MaxParts)
 	}
-	if err := opts.Checksums.Validate(); err != nil {
+	if err := validateDigests(opts.Checksums, opts.ContentMD5); err != nil {
 		return blob.PartInfo{}, err
-	}
-	if opts.ContentMD5 != nil && len(opts.ContentMD5) != md5.Size {
-		return blob.PartInfo{}, fmt.Errorf("%w: Content-MD5 of %d bytes", blob.ErrBadDigest, len(opts.ContentMD5))
 	}
 	ub, err := s.bucketName(bucket)
 	if err != nil {

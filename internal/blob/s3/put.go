@@ -94,15 +94,23 @@ func (s *Store) Put(ctx context.Context, bucket, key string, body io.Reader, opt
 	return info, nil
 }
 
+// validateDigests checks the digests a caller computed for a body before any byte is sent.
+func validateDigests(cs blob.Checksums, contentMD5 []byte) error {
+	if err := cs.Validate(); err != nil {
+		return err
+	}
+	if contentMD5 != nil && len(contentMD5) != md5.Size {
+		return fmt.Errorf("%w: Content-MD5 of %d bytes", blob.ErrBadDigest, len(contentMD5))
+	}
+	return nil
+}
+
 func (s *Store) put(ctx context.Context, bucket, key string, body io.Reader, opts blob.PutOptions) (blob.ObjectInfo, error) {
 	if err := blob.ValidateKey(key); err != nil {
 		return blob.ObjectInfo{}, err
 	}
-	if err := opts.Checksums.Validate(); err != nil {
+	if err := validateDigests(opts.Checksums, opts.ContentMD5); err != nil {
 		return blob.ObjectInfo{}, err
-	}
-	if opts.ContentMD5 != nil && len(opts.ContentMD5) != md5.Size {
-		return blob.ObjectInfo{}, fmt.Errorf("%w: Content-MD5 of %d bytes", blob.ErrBadDigest, len(opts.ContentMD5))
 	}
 	ub, err := s.bucketName(bucket)
 	if err != nil {

@@ -373,10 +373,7 @@ func (s *Store) DeleteFolder(ctx context.Context, id string, force bool) error {
 		if err != nil {
 			return err
 		}
-		saIDs, err := collect(rows, func(r interface{ Scan(...any) error }) (string, error) {
-			var x string
-			return x, r.Scan(&x)
-		})
+		saIDs, err := collect(rows, scanString)
 		if err != nil {
 			return err
 		}
@@ -489,10 +486,7 @@ func (s *Store) deleteSATx(ctx context.Context, tx *sql.Tx, log func(string, str
 	if err != nil {
 		return err
 	}
-	keyIDs, err := collect(rows, func(r interface{ Scan(...any) error }) (string, error) {
-		var x string
-		return x, r.Scan(&x)
-	})
+	keyIDs, err := collect(rows, scanString)
 	if err != nil {
 		return err
 	}
@@ -998,6 +992,11 @@ func (s *Store) PutSettingIfAbsent(ctx context.Context, name string, value []byt
 		return tx.QueryRowContext(ctx, s.q(`SELECT value FROM settings WHERE name = ?`), name).Scan(&out)
 	})
 	return out, err
+}
+
+func scanString(r interface{ Scan(...any) error }) (string, error) {
+	var x string
+	return x, r.Scan(&x)
 }
 
 func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
