@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -168,7 +170,11 @@ func (s *Store) open(ctx context.Context, ub, bucket, key string, opts blob.GetO
 	if ifMatch != "" {
 		in.IfMatch = quote(ifMatch)
 	}
-	out, err := s.c.GetObject(rctx, in)
+	var optFns []func(*s3.Options)
+	if s.raw != nil {
+		optFns = append(optFns, func(o *s3.Options) { o.HTTPClient = s.raw })
+	}
+	out, err := s.c.GetObject(rctx, in, optFns...)
 	if err != nil {
 		cancel(nil)
 		err = s.mapErr(ctx, err, errBare404)
@@ -296,19 +302,108 @@ func (b *getBody) Read(p []byte) (int, error) {
 	b.dog.disarm()
 	b.remaining -= int64(n)
 	if err != nil && err != io.EOF {
-		switch {
-		case b.ctx.Err() != nil:
-			err = fmt.Errorf("s3blob: reading the upstream body: %w", context.Cause(b.ctx))
-		case context.Cause(b.rctx) == errStalled:
-			err = fmt.Errorf("%w: the upstream sent nothing for %v", ErrUnavailable, b.timeout)
-		default:
-			err = fmt.Errorf("%w: reading the body: %v", ErrUnavailable, err)
-		}
+		err = b.upstreamErr(err)
 	}
 	if err == io.EOF && b.remaining > 0 {
 		err = fmt.Errorf("%w: the upstream body ended %d bytes early", ErrUnavailable, b.remaining)
 	}
 	return n, err
+}
+
+// upstreamErr explains an error that stopped reading the upstream body.
+func (b *getBody) upstreamErr(err error) error {
+	switch {
+	case b.ctx.Err() != nil:
+		return fmt.Errorf("s3blob: reading the upstream body: %w", context.Cause(b.ctx))
+	case context.Cause(b.rctx) == errStalled:
+		return fmt.Errorf("%w: the upstream sent nothing for %v", ErrUnavailable, b.timeout)
+	default:
+		return fmt.Errorf("%w: reading the body: %v", ErrUnavailable, err)
+	}
+}
+
+// copyBufPool holds the buffers of WriteTo's copies: larger than io.Copy's
+// 32 KiB, for fewer system calls per byte.
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// WriteTo sends the rest of the body to w. A body of the raw client goes
+// from the upstream's socket to w's in the kernel when w can take it that
+// way (a ResponseWriter on a plain-HTTP listener); other bodies are copied
+// through a large buffer.
+func (b *getBody) WriteTo(w io.Writer) (int64, error) {
+	if rb, ok := b.rc.(*rawBody); ok && rb.spliceable && b.remaining > 0 && b.remaining <= rb.remaining {
+		if rf, ok := w.(io.ReaderFrom); ok {
+			n, err := rb.spliceTo(w, rf, b.remaining, b.watchSplice)
+			b.remaining -= n
+			if err != nil && b.ctx.Err() == nil && context.Cause(b.rctx) == nil && errors.Is(err, io.ErrUnexpectedEOF) {
+				return n, fmt.Errorf("%w: the upstream body ended %d bytes early", ErrUnavailable, b.remaining)
+			}
+			if err != nil && (b.ctx.Err() != nil || context.Cause(b.rctx) != nil) {
+				err = b.upstreamErr(err)
+			}
+			return n, err
+		}
+	}
+	bp := copyBufPool.Get().(*[]byte)
+	defer copyBufPool.Put(bp)
+	buf := *bp
+	var total int64
+	for {
+		n, err := b.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// watchSplice watches c while the kernel moves the next n bytes of the body:
+// every timeout, it checks that the upstream sent something meanwhile, or
+// that bytes wait unread (the client is slow, not the upstream), or that
+// every byte already arrived; otherwise the upstream is silent and the
+// request is cancelled as stalled. It returns the function that stops it.
+func (b *getBody) watchSplice(c *net.TCPConn, n int64) func() {
+	start, unread0, err := tcpProgress(c)
+	if err != nil {
+		// Cannot observe the socket: bound the whole transfer by the
+		// read deadline of a slow but live upstream instead.
+		return func() {}
+	}
+	var mu sync.Mutex
+	stopped, last := false, start
+	var t *time.Timer
+	t = time.AfterFunc(b.timeout, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		received, unread, err := tcpProgress(c)
+		switch {
+		case err == nil && int64(received-start)+int64(unread0) >= n:
+			// Everything arrived: the rest is the client's pace.
+		case err == nil && (received != last || unread > 0):
+			last = received
+			t.Reset(b.timeout)
+		default:
+			b.cancel(errStalled)
+		}
+	})
+	return func() {
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		t.Stop()
+	}
 }
 
 func (b *getBody) Close() error {

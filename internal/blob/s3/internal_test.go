@@ -44,7 +44,7 @@ func TestCommitReaderDeliversACleanBody(t *testing.T) {
 			"half":     func() io.Reader { return iotest.HalfReader(bytes.NewReader(body)) },
 		} {
 			for _, size := range []int64{int64(len(body)), -1} {
-				r := newCommitReader(src(), size)
+				r := newCommitReader(src(), size, true)
 				gated := false
 				r.gate = func() error { gated = true; return nil }
 				got, err := drain(r, chunk)
@@ -74,7 +74,7 @@ func TestCommitReaderWithholdsTheLastByte(t *testing.T) {
 	}
 	for _, tc := range cases {
 		for _, chunk := range []int{1, 2, 999, 1 << 16} {
-			r := newCommitReader(tc.src(), tc.size)
+			r := newCommitReader(tc.src(), tc.size, false)
 			r.gate = func() error { return tc.gate }
 			got, err := drain(r, chunk)
 			if !errors.Is(err, tc.want) || !errors.Is(r.failure(), tc.want) {
@@ -104,7 +104,7 @@ func (f *failAtEOF) Read(p []byte) (int, error) {
 }
 
 func TestCommitReaderAbandoned(t *testing.T) {
-	r := newCommitReader(strings.NewReader("abc"), 3)
+	r := newCommitReader(strings.NewReader("abc"), 3, false)
 	r.abandon()
 	if _, err := r.Read(make([]byte, 10)); err == nil {
 		t.Fatal("an abandoned reader still reads its source")

@@ -386,7 +386,7 @@ func (pw *partWrite) stream(body io.Reader) (int64, []byte, error) {
 	s := pw.s
 	rctx, cancel := context.WithCancelCause(pw.ctx)
 	defer cancel(nil)
-	r := newCommitReader(body, pw.opts.Size)
+	r := newCommitReader(body, pw.opts.Size, pw.opts.ContentMD5 != nil)
 	r.extra = pw.extra
 	r.dog = newWatchdog(s.timeout, func() { cancel(errStalled) })
 	defer r.dog.disarm()
@@ -413,8 +413,14 @@ func (pw *partWrite) stream(body io.Reader) (int64, []byte, error) {
 		}
 		return 0, nil, s.mapErr(pw.ctx, err, nil)
 	}
-	sum := r.md5.Sum(nil)
-	pw.check(normETag(out.ETag), hex.EncodeToString(sum))
+	etag, err := s.streamedETag(pw.key, normETag(out.ETag), r)
+	if err != nil {
+		return 0, nil, err
+	}
+	sum, err := hex.DecodeString(etag)
+	if err != nil || len(sum) != md5.Size {
+		return 0, nil, fmt.Errorf("%w: part %d has the ETag %q, not an MD5", ErrUpstream, pw.n, etag)
+	}
 	return r.n, sum, nil
 }
 

@@ -181,12 +181,12 @@ func (w *putWrite) input(body io.Reader, size int64, om objectMeta) *s3.PutObjec
 	}
 }
 
-func (w *putWrite) result(size int64, sum []byte, date time.Time) blob.ObjectInfo {
+func (w *putWrite) result(size int64, etag string, date time.Time) blob.ObjectInfo {
 	info := blob.ObjectInfo{
 		Bucket:       w.bucket,
 		Key:          w.key,
 		Size:         size,
-		ETag:         hex.EncodeToString(sum),
+		ETag:         etag,
 		LastModified: date,
 		Generation:   w.gen,
 		Metadata:     cloneMeta(w.opts.Metadata),
@@ -196,6 +196,24 @@ func (w *putWrite) result(size int64, sum []byte, date time.Time) blob.ObjectInf
 		info.ChecksumType = blob.ChecksumFullObject
 	}
 	return info
+}
+
+// streamedETag returns the ETag of a body the upstream took as a stream: its
+// own, compared with the MD5 r computed if it did. An upstream that answers
+// without an ETag is refused (the object's identity would be unknown).
+func (s *Store) streamedETag(key, got string, r *commitReader) (string, error) {
+	if got == "" {
+		return "", fmt.Errorf("%w: the upstream took %q without answering an ETag", ErrUpstream, key)
+	}
+	if r.md5 != nil {
+		if want := hex.EncodeToString(r.md5.Sum(nil)); got != want {
+			s.log.Warn("s3blob: the upstream ETag differs from the MD5 of the bytes sent (encrypting upstream?)",
+				"key", key, "upstream", got, "md5", want)
+		}
+	} else if len(got) != 2*md5.Size {
+		s.log.Warn("s3blob: the upstream ETag of a single write is not an MD5 (encrypting upstream?)", "key", key, "upstream", got)
+	}
+	return got, nil
 }
 
 func (w *putWrite) checkUpstreamETag(got string, want string) {
@@ -228,7 +246,7 @@ func (w *putWrite) small(data []byte) (blob.ObjectInfo, error) {
 		return blob.ObjectInfo{}, w.s.mapErr(w.ctx, err, nil)
 	}
 	w.checkUpstreamETag(normETag(out.ETag), hex.EncodeToString(sum[:]))
-	return w.result(int64(len(data)), sum[:], w.s.responseDate(out.ResultMetadata)), nil
+	return w.result(int64(len(data)), hex.EncodeToString(sum[:]), w.s.responseDate(out.ResultMetadata)), nil
 }
 
 // stream writes a body of declared length straight to the key.
@@ -236,13 +254,13 @@ func (w *putWrite) stream(body io.Reader) (blob.ObjectInfo, error) {
 	s := w.s
 	rctx, cancel := context.WithCancelCause(w.ctx)
 	defer cancel(nil)
-	r := newCommitReader(body, w.opts.Size)
+	r := newCommitReader(body, w.opts.Size, w.opts.ContentMD5 != nil)
 	r.dog = newWatchdog(s.timeout, func() { cancel(errStalled) })
 	defer r.dog.disarm()
 	recKey := checksumRecordKey(w.bucket, w.gen)
 	var recorded atomic.Bool // set by the transport's goroutine
 	r.gate = func() error {
-		if w.opts.ContentMD5 != nil && !bytes.Equal(r.md5.Sum(nil), w.opts.ContentMD5) {
+		if r.md5 != nil && !bytes.Equal(r.md5.Sum(nil), w.opts.ContentMD5) {
 			return fmt.Errorf("%w: the body's MD5 differs from Content-MD5", blob.ErrBadDigest)
 		}
 		if err := w.opts.Checksums.Validate(); err != nil {
@@ -282,9 +300,15 @@ func (w *putWrite) stream(body io.Reader) (blob.ObjectInfo, error) {
 		}
 		return blob.ObjectInfo{}, s.mapErr(w.ctx, err, nil)
 	}
-	sum := r.md5.Sum(nil)
-	w.checkUpstreamETag(normETag(out.ETag), hex.EncodeToString(sum))
-	return w.result(r.n, sum, s.responseDate(out.ResultMetadata)), nil
+	// The upstream's ETag is the MD5 of the bytes it stored (as the
+	// multipart path relies on too): HEAD, GET and listings show it, so the
+	// answer to the PUT does. Hashing the stream here as well would double
+	// the work for nothing.
+	etag, err := s.streamedETag(w.key, normETag(out.ETag), r)
+	if err != nil {
+		return blob.ObjectInfo{}, err
+	}
+	return w.result(r.n, etag, s.responseDate(out.ResultMetadata)), nil
 }
 
 // staged writes a body of unknown length that did not fit the spool: it is
@@ -331,5 +355,5 @@ func (w *putWrite) staged(head []byte, body io.Reader) (blob.ObjectInfo, error) 
 	if out.CopyObjectResult != nil && out.CopyObjectResult.LastModified != nil {
 		date = out.CopyObjectResult.LastModified.UTC().Truncate(time.Second)
 	}
-	return w.result(st.size, st.md5[:], date), nil
+	return w.result(st.size, etag, date), nil
 }

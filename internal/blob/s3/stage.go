@@ -211,7 +211,7 @@ func (s *Store) partCopy(ctx context.Context, ub, key, id string, n int, srcUB, 
 	defer src.Body.Close()
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	r := newCommitReader(src.Body, last-first+1)
+	r := newCommitReader(src.Body, last-first+1, false)
 	r.dog = newWatchdog(s.timeout, func() { cancel(errStalled) })
 	defer r.dog.disarm()
 	out, err := s.c.UploadPart(rctx, &s3.UploadPartInput{

@@ -110,6 +110,7 @@ func (o Options) LogValue() slog.Value {
 type Store struct {
 	c           *s3.Client
 	own         *http.Transport // nil when the caller supplied the client
+	raw         *rawClient      // GetObject's client on plain-HTTP upstreams, or nil
 	now         func() time.Time
 	log         *slog.Logger
 	prefix      string
@@ -208,6 +209,9 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 			ReadBufferSize:        64 << 10,
 		}
 		hc = &http.Client{Transport: s.own}
+		if spliceSupported && u.Scheme == "http" {
+			s.raw = newRawClient(opts.ConnectTimeout, opts.Timeout)
+		}
 	}
 	s.c = s3.New(s3.Options{
 		Region:       opts.Region,
@@ -246,6 +250,9 @@ func (s *Store) MinPartSize() int64 { return s.minPart }
 func (s *Store) Close() error {
 	if s.own != nil {
 		s.own.CloseIdleConnections()
+	}
+	if s.raw != nil {
+		s.raw.close()
 	}
 	return nil
 }

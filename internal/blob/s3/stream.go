@@ -38,9 +38,9 @@ func (w *watchdog) disarm() { w.t.Stop() }
 // leaves the upstream request one byte short, which no S3 server commits.
 type commitReader struct {
 	src   io.Reader
-	size  int64 // declared length, -1 if unknown (then nothing is withheld at the end: the caller must not rely on it)
-	n     int64 // bytes read from src
-	md5   hash.Hash
+	size  int64     // declared length, -1 if unknown (then nothing is withheld at the end: the caller must not rely on it)
+	n     int64     // bytes read from src
+	md5   hash.Hash // nil unless asked for (newCommitReader)
 	extra hash.Hash // an additional checksum to compute, or nil
 	gate  func() error
 	dog   *watchdog
@@ -54,8 +54,15 @@ type commitReader struct {
 	err    error // the first error: the source's, the length check's or the gate's
 }
 
-func newCommitReader(src io.Reader, size int64) *commitReader {
-	return &commitReader{src: src, size: size, md5: md5.New()}
+// newCommitReader returns a commitReader of src; withMD5 makes it compute
+// the MD5 of the bytes (only needed to check a Content-MD5 before the last
+// byte goes: the upstream's ETag is the MD5 otherwise).
+func newCommitReader(src io.Reader, size int64, withMD5 bool) *commitReader {
+	r := &commitReader{src: src, size: size}
+	if withMD5 {
+		r.md5 = md5.New()
+	}
+	return r
 }
 
 // failure returns the error that stopped the body, if any.
@@ -126,7 +133,9 @@ func (r *commitReader) read(p []byte) (int, error) {
 		if r.size >= 0 && r.n > r.size {
 			return r.fail(fmt.Errorf("%w: more than the declared %d bytes", blob.ErrIncompleteBody, r.size))
 		}
-		r.md5.Write(dst[:m])
+		if r.md5 != nil {
+			r.md5.Write(dst[:m])
+		}
 		if r.extra != nil {
 			r.extra.Write(dst[:m])
 		}

@@ -1,0 +1,31 @@
+package s3blob
+
+import (
+	"net"
+
+	"golang.org/x/sys/unix"
+)
+
+// spliceSupported: Linux splices socket to socket (net.TCPConn.ReadFrom).
+const spliceSupported = true
+
+// tcpProgress returns how many payload bytes c has received so far and how
+// many of them wait unread in its receive queue.
+func tcpProgress(c *net.TCPConn) (received uint64, unread int, err error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return 0, 0, err
+	}
+	cerr := raw.Control(func(fd uintptr) {
+		var info *unix.TCPInfo
+		if info, err = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err != nil {
+			return
+		}
+		received = info.Bytes_received
+		unread, err = unix.IoctlGetInt(int(fd), unix.SIOCINQ)
+	})
+	if cerr != nil {
+		return 0, 0, cerr
+	}
+	return received, unread, err
+}
