@@ -29,6 +29,7 @@ type faultServer struct {
 	*httptest.Server
 	requests atomic.Int64
 	open     atomic.Int64
+	dials    atomic.Int64  // connections accepted in all
 	release  chan struct{} // closed at the end: stalled handlers return
 	once     sync.Once
 }
@@ -50,6 +51,7 @@ func newFaultServer(t *testing.T, h func(fs *faultServer, w http.ResponseWriter,
 		switch st {
 		case http.StateNew:
 			fs.open.Add(1)
+			fs.dials.Add(1)
 		case http.StateClosed, http.StateHijacked:
 			fs.open.Add(-1)
 		}

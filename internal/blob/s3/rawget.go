@@ -202,9 +202,14 @@ func (b *rawBody) Close() error {
 // upstream; it returns a function that stops it.
 func (b *rawBody) spliceTo(w io.Writer, rf io.ReaderFrom, n int64, watch func(c *net.TCPConn, n int64) func()) (int64, error) {
 	var total int64
-	if buffered := min(int64(b.conn.br.Buffered()), n); buffered > 0 {
-		m, err := io.CopyN(w, b, buffered)
-		total += m
+	if buffered := int(min(n, int64(b.conn.br.Buffered()))); buffered > 0 {
+		// Straight from the reader's buffer (the framing reader in b.body
+		// is not used again: the rest bypasses it too).
+		p, _ := b.conn.br.Peek(buffered)
+		m, err := w.Write(p)
+		b.conn.br.Discard(m)
+		total += int64(m)
+		b.remaining -= int64(m)
 		if err != nil {
 			return total, err
 		}
