@@ -47,6 +47,25 @@
 // while reading one) gives errors wrapping ErrUnavailable, which the S3
 // layer answers with ServiceUnavailable.
 //
+// ETags: the upstream's ETag of a single write is the MD5 of the bytes it
+// stored (as for multipart uploads, whose parts Hourglass completes with
+// the upstream's part ETags), so a streamed Put or part answers the
+// upstream's ETag — the one HEAD, GET and listings show — and the bytes are
+// hashed here only to check a Content-MD5 before the last byte goes. Bodies
+// held in memory (at most SpoolSize) are hashed to send Content-MD5.
+//
+// GET bodies: on Linux, with a plain-HTTP upstream and the store's own HTTP
+// client, GetObject runs over a minimal HTTP/1.1 client of this package
+// whose bodies keep the upstream connection within reach; Body's WriteTo
+// then hands that connection to the writer's ReadFrom, so that a node's
+// ResponseWriter on a plain-HTTP listener makes the kernel splice the bytes
+// from socket to socket instead of copying them through the process twice.
+// While the kernel moves bytes, a watch checks every Timeout that the
+// upstream sent something (TCP_INFO) or that bytes wait unread (the client
+// is slow, not the upstream), and cancels the request as stalled otherwise.
+// Other bodies (TLS upstreams, other systems, Read callers) are copied with
+// a 256 KiB buffer and the same silence rule.
+//
 // Listing is passed through; S3 listings carry no metadata, so List fills
 // Generation and checksums only with Options.ListDetails (one HEAD per key,
 // off by default), and lists the upstream's ETag (which differs from
