@@ -335,6 +335,9 @@ func (b *getBody) WriteTo(w io.Writer) (int64, error) {
 		if rf, ok := w.(io.ReaderFrom); ok {
 			n, err := rb.spliceTo(w, rf, b.remaining, b.watchSplice)
 			b.remaining -= n
+			if errors.Is(err, errNoWatch) && n == 0 {
+				return b.copyTo(w)
+			}
 			if err != nil && b.ctx.Err() == nil && context.Cause(b.rctx) == nil && errors.Is(err, io.ErrUnexpectedEOF) {
 				return n, fmt.Errorf("%w: the upstream body ended %d bytes early", ErrUnavailable, b.remaining)
 			}
@@ -344,6 +347,11 @@ func (b *getBody) WriteTo(w io.Writer) (int64, error) {
 			return n, err
 		}
 	}
+	return b.copyTo(w)
+}
+
+// copyTo copies the rest of the body to w through a pooled buffer.
+func (b *getBody) copyTo(w io.Writer) (int64, error) {
 	bp := copyBufPool.Get().(*[]byte)
 	defer copyBufPool.Put(bp)
 	buf := *bp
@@ -366,17 +374,16 @@ func (b *getBody) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-// watchSplice watches c while the kernel moves the next n bytes of the body:
-// every timeout, it checks that the upstream sent something meanwhile, or
-// that bytes wait unread (the client is slow, not the upstream), or that
-// every byte already arrived; otherwise the upstream is silent and the
-// request is cancelled as stalled. It returns the function that stops it.
-func (b *getBody) watchSplice(c *net.TCPConn, n int64) func() {
+// watchSplice watches c while its next n bytes arrive and move on: every
+// timeout, it checks that the upstream sent something meanwhile, or that
+// bytes wait unread (the client is slow, not the upstream), or that every
+// byte already arrived; otherwise the upstream is silent and the request is
+// cancelled as stalled. It returns the function that stops it, or an error
+// when c cannot be observed.
+func (b *getBody) watchSplice(c *net.TCPConn, n int64) (func(), error) {
 	start, unread0, err := tcpProgress(c)
 	if err != nil {
-		// Cannot observe the socket: bound the whole transfer by the
-		// read deadline of a slow but live upstream instead.
-		return func() {}
+		return nil, err
 	}
 	var mu sync.Mutex
 	stopped, last := false, start
@@ -403,7 +410,7 @@ func (b *getBody) watchSplice(c *net.TCPConn, n int64) func() {
 		stopped = true
 		mu.Unlock()
 		t.Stop()
-	}
+	}, nil
 }
 
 func (b *getBody) Close() error {

@@ -194,15 +194,26 @@ func (b *rawBody) Close() error {
 	return b.conn.c.Close()
 }
 
+// errNoWatch: the connection cannot be watched while the kernel moves its
+// bytes, so the body is not spliced.
+var errNoWatch = errors.New("s3blob: cannot watch the upstream connection")
+
 // spliceTo sends the next n bytes of the body (n ≤ remaining) to w: first
 // what the connection's reader already buffered, then the rest straight
 // from the connection through w's ReadFrom, which splices socket to socket
 // when w is a TCP connection (net/http's ResponseWriter on a plain-HTTP
-// listener is). watch runs while the kernel copies, to catch a silent
-// upstream; it returns a function that stops it.
-func (b *rawBody) spliceTo(w io.Writer, rf io.ReaderFrom, n int64, watch func(c *net.TCPConn, n int64) func()) (int64, error) {
+// listener is). watch(c, k) starts watching c for silence while its next k
+// bytes arrive and returns the function that stops it; when it cannot,
+// spliceTo returns errNoWatch before sending anything.
+func (b *rawBody) spliceTo(w io.Writer, rf io.ReaderFrom, n int64, watch func(c *net.TCPConn, k int64) (func(), error)) (int64, error) {
+	buffered := int(min(n, int64(b.conn.br.Buffered())))
+	stop, err := watch(b.conn.c, n-int64(buffered))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", errNoWatch, err)
+	}
+	defer stop()
 	var total int64
-	if buffered := int(min(n, int64(b.conn.br.Buffered()))); buffered > 0 {
+	if buffered > 0 {
 		// Straight from the reader's buffer (the framing reader in b.body
 		// is not used again: the rest bypasses it too).
 		p, _ := b.conn.br.Peek(buffered)
@@ -215,9 +226,7 @@ func (b *rawBody) spliceTo(w io.Writer, rf io.ReaderFrom, n int64, watch func(c 
 		}
 	}
 	if rest := n - total; rest > 0 {
-		stop := watch(b.conn.c, rest)
 		m, err := rf.ReadFrom(&io.LimitedReader{R: b.conn.c, N: rest})
-		stop()
 		total += m
 		b.remaining -= m
 		if err == nil && m < rest {
