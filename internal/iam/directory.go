@@ -40,8 +40,11 @@ type Directory struct {
 	revocations []meta.Revocation
 	version     atomic.Uint64 // bumped on every applied change; caches key on it
 
-	syncMu   sync.Mutex // serialises Sync and reloadAll (lastSeq)
+	syncMu   sync.Mutex // serialises Sync and reloadAll (lastSeq, late)
 	lastSeq  int64
+	// late holds the sequence numbers skipped as holes (see gapWait), with when they were
+	// skipped: a transaction that commits later still gets applied when its change shows up.
+	late map[int64]time.Time
 	lastSync atomic.Int64 // unix nanos of the last successful sync with the store
 
 	hookMu sync.Mutex
@@ -146,6 +149,9 @@ func (d *Directory) Sync(ctx context.Context) error {
 		}
 		chs = d.contiguous(chs)
 		if len(chs) == 0 {
+			if err := d.syncLate(ctx); err != nil {
+				return err
+			}
 			d.lastSync.Store(d.now().UnixNano())
 			return nil
 		}
@@ -157,23 +163,83 @@ func (d *Directory) Sync(ctx context.Context) error {
 	}
 }
 
-// gapWait is how long a hole in the change sequence is waited for. PostgreSQL sequences are
-// handed out before commit, so seq 11 may be visible while seq 10's transaction still runs; a
-// hole that persists longer is a rolled-back transaction (the periodic full reload covers the
-// rare transaction that stays open longer still).
-const gapWait = 5 * time.Second
+// gapWait is how long a hole in the change sequence holds back the changes after it.
+// PostgreSQL sequences are handed out before commit, so seq 11 may be visible while seq 10's
+// transaction still runs; a hole that persists longer is most likely a rolled-back transaction,
+// and the changes after it are applied. The hole's numbers are still looked up on every sync for
+// lateWait (a transaction that commits late is applied when it shows up); after that, the
+// periodic full reload covers it. At most maxLate numbers are watched.
+const (
+	gapWait  = 5 * time.Second
+	lateWait = 15 * time.Minute
+	maxLate  = 1000
+)
 
-// contiguous cuts chs before the first young hole in the sequence.
+// contiguous cuts chs before the first young hole in the sequence; the numbers of older holes
+// it passes over are remembered in d.late.
 func (d *Directory) contiguous(chs []meta.Change) []meta.Change {
 	last := d.lastSeq
 	now := d.now()
 	for i, c := range chs {
-		if c.Seq != last+1 && now.Sub(c.At) < gapWait {
-			return chs[:i]
+		if c.Seq != last+1 {
+			if now.Sub(c.At) < gapWait {
+				return chs[:i]
+			}
+			if last > 0 { // not the first read after the log was trimmed
+				d.skip(last+1, c.Seq-1, now)
+			}
 		}
 		last = c.Seq
 	}
 	return chs
+}
+
+// skip remembers the hole from..to (within maxLate numbers in all).
+func (d *Directory) skip(from, to int64, now time.Time) {
+	if d.late == nil {
+		d.late = make(map[int64]time.Time)
+	}
+	for q := from; q <= to; q++ {
+		if len(d.late) >= maxLate {
+			d.log.Warn("directory: too many holes in the change sequence to watch; the next full reload covers the rest",
+				"from", q, "to", to)
+			return
+		}
+		d.late[q] = now
+	}
+}
+
+// syncLate applies the changes that have filled remembered holes, and forgets holes older than
+// lateWait.
+func (d *Directory) syncLate(ctx context.Context) error {
+	if len(d.late) == 0 {
+		return nil
+	}
+	now := d.now()
+	seqs := make([]int64, 0, len(d.late))
+	for q, at := range d.late {
+		if now.Sub(at) > lateWait {
+			delete(d.late, q)
+			continue
+		}
+		seqs = append(seqs, q)
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	chs, err := d.svc.o.Store.ChangesAt(ctx, seqs)
+	if err != nil || len(chs) == 0 {
+		return err
+	}
+	if err := d.apply(ctx, chs); err != nil {
+		return err
+	}
+	for _, c := range chs {
+		delete(d.late, c.Seq)
+	}
+	d.log.Info("directory: applied changes that committed after their sequence numbers were skipped", "count", len(chs))
+	d.fire(chs)
+	return nil
 }
 
 func (d *Directory) reloadAll(ctx context.Context) error {

@@ -286,6 +286,10 @@ type Revocations interface {
 type ChangeLog interface {
 	// Changes returns up to limit changes with Seq > after, in order.
 	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
+	// ChangesAt returns the changes whose Seq is in seqs (those that exist), in order. A node
+	// uses it for the sequence numbers it skipped as holes, in case their transactions commit
+	// late.
+	ChangesAt(ctx context.Context, seqs []int64) ([]Change, error)
 	// LastChange returns the highest Seq (0 when the log is empty).
 	LastChange(ctx context.Context) (int64, error)
 	// Watch returns a channel that receives (coalesced) whenever new changes may exist, until ctx

@@ -376,6 +376,25 @@ func testChangeLog(t *testing.T, s meta.Store) {
 	if len(page) != 2 {
 		t.Fatalf("limit ignored: %d", len(page))
 	}
+	// ChangesAt: the changes at given sequence numbers, in order, the missing ones left out.
+	at, err := s.ChangesAt(ctx, []int64{chs[2].Seq, last + 1000, chs[0].Seq})
+	must(t, err)
+	if diff := cmp.Diff([]meta.Change{chs[0], chs[2]}, at); diff != "" {
+		t.Fatalf("ChangesAt (-want +got):\n%s", diff)
+	}
+	many := make([]int64, 1200) // more than one query's worth
+	for i := range many {
+		many[i] = last + 1 + int64(i)
+	}
+	many[len(many)-1] = chs[1].Seq
+	at, err = s.ChangesAt(ctx, many)
+	must(t, err)
+	if len(at) != 1 || at[0] != chs[1] {
+		t.Fatalf("ChangesAt over 1200 numbers = %+v, want [%+v]", at, chs[1])
+	}
+	if at, err := s.ChangesAt(ctx, nil); err != nil || len(at) != 0 {
+		t.Fatalf("ChangesAt(nil) = %v, %v", at, err)
+	}
 	must(t, s.TrimChanges(ctx, time.Now().Add(time.Hour)))
 	last2, _ := s.LastChange(ctx)
 	if last2 != last {

@@ -5,10 +5,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -955,13 +957,39 @@ func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]meta.Cha
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(r interface{ Scan(...any) error }) (meta.Change, error) {
-		var c meta.Change
-		var at int64
-		err := r.Scan(&c.Seq, &c.Kind, &c.ID, &at)
-		c.At = tm(at)
-		return c, err
-	})
+	return collect(rows, scanChange)
+}
+
+func scanChange(r interface{ Scan(...any) error }) (meta.Change, error) {
+	var c meta.Change
+	var at int64
+	err := r.Scan(&c.Seq, &c.Kind, &c.ID, &at)
+	c.At = tm(at)
+	return c, err
+}
+
+func (s *Store) ChangesAt(ctx context.Context, seqs []int64) ([]meta.Change, error) {
+	var out []meta.Change
+	for len(seqs) > 0 {
+		batch := seqs[:min(len(seqs), 500)]
+		seqs = seqs[len(batch):]
+		args := make([]any, len(batch))
+		for i, q := range batch {
+			args[i] = q
+		}
+		marks := strings.Repeat("?, ", len(batch))
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT seq, kind, id, at FROM changes WHERE seq IN (`+marks[:len(marks)-2]+`) ORDER BY seq`), args...)
+		if err != nil {
+			return nil, err
+		}
+		chs, err := collect(rows, scanChange)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chs...)
+	}
+	slices.SortFunc(out, func(a, b meta.Change) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out, nil
 }
 
 func (s *Store) LastChange(ctx context.Context) (int64, error) {
