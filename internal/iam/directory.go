@@ -40,11 +40,11 @@ type Directory struct {
 	revocations []meta.Revocation
 	version     atomic.Uint64 // bumped on every applied change; caches key on it
 
-	syncMu   sync.Mutex // serialises Sync and reloadAll (lastSeq, late)
-	lastSeq  int64
+	syncMu  sync.Mutex // serialises Sync and reloadAll (lastSeq, late)
+	lastSeq int64
 	// late holds the sequence numbers skipped as holes (see gapWait), with when they were
 	// skipped: a transaction that commits later still gets applied when its change shows up.
-	late map[int64]time.Time
+	late     map[int64]time.Time
 	lastSync atomic.Int64 // unix nanos of the last successful sync with the store
 
 	hookMu sync.Mutex
