@@ -277,6 +277,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer cancel()
 	go a.dir.Run(runCtx)
 	go a.sessions.Run(runCtx)
+	go a.sweepLoop(runCtx)
 
 	metrics := httpx.NewMetrics(a.deps.Registry)
 	mainHandler := a.mainHandler()

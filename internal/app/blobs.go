@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"time"
 
 	"github.com/hourglass-sts/hourglass/internal/blob"
 	blobfs "github.com/hourglass-sts/hourglass/internal/blob/fs"
@@ -52,4 +54,39 @@ func (a *App) adoptBucket(ctx context.Context, name string) error {
 		return err
 	}
 	return nil
+}
+
+// How often a node sweeps the upstream backend's state records, and how old a record must be to
+// be swept: longer than any write may take, since a write records its state before the object
+// it describes becomes visible.
+const (
+	sweepEvery = 6 * time.Hour
+	sweepGrace = 24 * time.Hour
+)
+
+// sweepLoop runs the upstream backend's Sweep every sweepEvery until ctx ends, the first time
+// after a random delay of 1 to 10 minutes (nodes started together do not sweep together). Other
+// backends have nothing to sweep.
+func (a *App) sweepLoop(ctx context.Context) {
+	st, ok := a.blobs.(*s3blob.Store)
+	if !ok {
+		return
+	}
+	t := time.NewTimer(time.Minute + rand.N(9*time.Minute))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		stats, err := st.Sweep(ctx, a.deps.Now().Add(-sweepGrace))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("sweeping the upstream backend's state records failed; the next sweep retries", "err", err)
+		case stats.Removed > 0 || stats.Aborted > 0:
+			a.log.Info("swept the upstream backend's state records", "examined", stats.Examined, "removed", stats.Removed, "aborted_uploads", stats.Aborted)
+		}
+		t.Reset(sweepEvery)
+	}
 }

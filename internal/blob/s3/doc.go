@@ -74,9 +74,11 @@
 // upstream without UploadPartCopy gets the part bytes streamed through this
 // node instead.
 //
-// Known leftovers: checksum records of versions later overwritten or
-// deleted, and records of uploads abandoned without Abort, stay in the state
-// bucket (a few hundred bytes each) until their bucket is deleted.
+// Leftovers: checksum records of versions later overwritten or deleted,
+// records of uploads whose clean-up failed, staged bodies of interrupted
+// writes and records of buckets deleted upstream are removed by Sweep (a node
+// sweeps every 6 hours the records older than 24 hours). Uploads abandoned
+// without Abort stay, with their records, as they would on S3.
 // Conditional writes are checked before the body is read and sent upstream
 // as If-Match/If-None-Match; an upstream that ignores those leaves a short
 // race window.

@@ -121,6 +121,11 @@ func (s *Store) getStateJSON(ctx context.Context, key string, v any) error {
 // listState calls fn for every state key under prefix after startAfter, in
 // order, until fn returns false.
 func (s *Store) listState(ctx context.Context, prefix, startAfter string, fn func(key string) bool) error {
+	return s.listStateObjects(ctx, prefix, startAfter, func(o types.Object) bool { return fn(aws.ToString(o.Key)) })
+}
+
+// listStateObjects is listState with the listing's entries.
+func (s *Store) listStateObjects(ctx context.Context, prefix, startAfter string, fn func(o types.Object) bool) error {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.stateBucket), Prefix: aws.String(prefix)}
 	if startAfter != "" {
 		in.StartAfter = aws.String(startAfter)
@@ -135,7 +140,7 @@ func (s *Store) listState(ctx context.Context, prefix, startAfter string, fn fun
 			return fmt.Errorf("listing state records: %w", err)
 		}
 		for _, o := range out.Contents {
-			if !fn(aws.ToString(o.Key)) {
+			if !fn(o) {
 				return nil
 			}
 		}

@@ -1,0 +1,160 @@
+package s3blob_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hourglass-sts/hourglass/internal/blob"
+	s3blob "github.com/hourglass-sts/hourglass/internal/blob/s3"
+)
+
+// The sweep removes state records that describe nothing any more, and only those, and only when
+// they are older than the cutoff. The upstream is a Hourglass node; the test reaches the state
+// bucket (layout: internal/blob/s3/state.go) with its own client to make the leftovers that
+// failed clean-ups leave behind, and to see what remains.
+func TestSweep(t *testing.T) {
+	endpoint, region, keyID, secret := hourglassUpstream(t)
+	ctx := context.Background()
+	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: endpoint, Region: region, AccessKey: keyID, SecretKey: secret,
+		PathStyle: true, BucketPrefix: "sw-", SpoolSize: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	up := s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")})
+	const state = "sw-hourglass-state"
+
+	body := bytes.Repeat([]byte("sweep me "), 512) // 4.5 KiB: streamed past the 1 KiB spool
+	put := func(bucket, key string) blob.ObjectInfo {
+		t.Helper()
+		sum := blob.CRC32.New()
+		sum.Write(body)
+		info, err := s.Put(ctx, bucket, key, bytes.NewReader(body), blob.PutOptions{Size: int64(len(body)),
+			Checksums: blob.Checksums{blob.CRC32: base64.StdEncoding.EncodeToString(sum.Sum(nil))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info
+	}
+	stateKeys := func() []string {
+		t.Helper()
+		var keys []string
+		p := s3.NewListObjectsV2Paginator(up, &s3.ListObjectsV2Input{Bucket: aws.String(state)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range out.Contents {
+				keys = append(keys, aws.ToString(o.Key))
+			}
+		}
+		sort.Strings(keys)
+		return keys
+	}
+	for _, b := range []string{"b", "dropped"} {
+		if err := s.CreateBucket(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep := put("b", "keep")
+	put("b", "over")
+	over := put("b", "over") // the first version's record describes nothing now
+	put("b", "gone")
+	if err := s.Delete(ctx, "b", "gone"); err != nil {
+		t.Fatal(err)
+	}
+	live, err := s.CreateUpload(ctx, "b", "live", blob.UploadOptions{ChecksumAlgorithm: blob.CRC32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutPart(ctx, "b", "live", live, 1, bytes.NewReader(body), blob.PartOptions{Size: int64(len(body))}); err != nil {
+		t.Fatal(err)
+	}
+	lost, err := s.CreateUpload(ctx, "b", "lost", blob.UploadOptions{ChecksumAlgorithm: blob.CRC32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutPart(ctx, "b", "lost", lost, 1, bytes.NewReader(body), blob.PartOptions{Size: int64(len(body))}); err != nil {
+		t.Fatal(err)
+	}
+	// Leftovers of failed clean-ups: an upload aborted upstream behind the store's back, a part
+	// record without an upload, a staged body and a staging upload, a bucket deleted upstream.
+	if _, err := up.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String("sw-b"), Key: aws.String("lost"), UploadId: aws.String(lost)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"b/p/nosuchupload/00001/0123456789abcdef0123456789abcdef/1/", "b/t/abandoned"} {
+		if _, err := up.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(state), Key: aws.String(k), Body: strings.NewReader("")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := up.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(state), Key: aws.String("b/t/staging")}); err != nil {
+		t.Fatal(err)
+	}
+	put("dropped", "x")
+	if _, err := up.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("sw-dropped"), Key: aws.String("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := up.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("sw-dropped")}); err != nil {
+		t.Fatal(err)
+	}
+
+	before := stateKeys()
+	// Everything is younger than a cutoff an hour back: nothing goes.
+	st, err := s.Sweep(ctx, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Removed != 0 || st.Aborted != 0 || st.Examined != 0 {
+		t.Fatalf("a sweep with a cutoff before every record: %+v", st)
+	}
+	if diff := cmp.Diff(before, stateKeys()); diff != "" {
+		t.Fatalf("records changed (-before +after):\n%s", diff)
+	}
+
+	st, err = s.Sweep(ctx, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, k := range stateKeys() {
+		// Part records carry their time and checksum in the key; keep the part of the key up to the upload.
+		if i := strings.Index(k, "/p/"); i >= 0 {
+			k = k[:i+3] + strings.SplitN(k[i+3:], "/", 2)[0]
+		}
+		kept = append(kept, k)
+	}
+	want := []string{"b/c/" + keep.Generation, "b/c/" + over.Generation, "b/p/" + live, "b/u/" + live}
+	sort.Strings(want)
+	if diff := cmp.Diff(want, kept); diff != "" {
+		t.Fatalf("state after the sweep (-want +got):\n%s\nstats %+v", diff, st)
+	}
+	if st.Aborted != 1 || st.Removed != len(before)-len(kept) {
+		t.Fatalf("stats %+v: want 1 aborted and %d removed", st, len(before)-len(kept))
+	}
+	ups, err := up.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(state)})
+	if err != nil || len(ups.Uploads) != 0 {
+		t.Fatalf("staging uploads left: %v, %v", ups, err)
+	}
+	// The objects and the live upload are untouched.
+	for _, k := range []string{"keep", "over"} {
+		info, err := s.Head(ctx, "b", k)
+		if err != nil || len(info.Checksums) != 1 {
+			t.Fatalf("%s after the sweep: %+v, %v", k, info, err)
+		}
+	}
+	if _, err := s.ListParts(ctx, "b", "live", live, blob.ListPartsOptions{}); err != nil {
+		t.Fatalf("the live upload after the sweep: %v", err)
+	}
+}
