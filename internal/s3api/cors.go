@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/hourglass-sts/hourglass/internal/meta"
+	"github.com/hourglass-sts/hourglass/internal/policy"
+	"github.com/hourglass-sts/hourglass/internal/s3action"
 	"github.com/hourglass-sts/hourglass/internal/s3err"
 )
 
@@ -223,8 +225,12 @@ func (s *Server) bucketPolicyUsesTags(b *meta.Bucket) bool {
 	return s.policyTagCache.get(b.Name, raw)
 }
 
-func mentionsExistingObjectTag(raw []byte) bool {
-	return bytes.Contains(bytes.ToLower(raw), []byte("s3:existingobjecttag"))
+// usesExistingObjectTag reports whether a bucket policy reads s3:ExistingObjectTag, as the
+// policy parser sees it (a text scan would miss a key written with JSON escapes). A document
+// that does not parse counts as using it: loading tags is the safe side.
+func usesExistingObjectTag(raw []byte) bool {
+	p, err := policy.Parse(raw, policy.Bucket, 0)
+	return err != nil || p.UsesKey(s3action.S3ExistingObjectTag)
 }
 
 // applyCORS adds the CORS response headers of an actual (non-preflight) request that carries

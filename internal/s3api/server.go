@@ -138,7 +138,7 @@ func New(o Options) *Server {
 	s := &Server{o: o, now: o.Now, log: o.Logger, handlers: handlers(), changed: make(chan struct{})}
 	s.corsCache.parse = parseStoredCORS
 	s.tags = newTagCache(o.TagCacheSize)
-	s.policyTagCache.parse = mentionsExistingObjectTag
+	s.policyTagCache.parse = usesExistingObjectTag
 	s.creds = o.Credentials
 	if s.creds == nil {
 		if a, ok := o.Authn.(*authn.Authenticator); ok {

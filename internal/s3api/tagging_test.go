@@ -346,8 +346,15 @@ func TestRequestObjectTagSessionPolicy(t *testing.T) {
 	wantCode(t, err, "AccessDenied")
 }
 
-// A bucket policy's Deny on s3:ExistingObjectTag binds static keys too.
+// A bucket policy's Deny on s3:ExistingObjectTag binds static keys too, however the key is spelt
+// (case, JSON escapes: the node decides whether to load tags from the parsed policy).
 func TestExistingObjectTagBucketPolicy(t *testing.T) {
+	for _, spelling := range []string{"S3:existingObjectTag/class", `s3:\u0045xistingObjectTag/class`} {
+		t.Run(spelling, func(t *testing.T) { testExistingObjectTagBucketPolicy(t, spelling) })
+	}
+}
+
+func testExistingObjectTagBucketPolicy(t *testing.T, condKey string) {
 	e := newEnv(t)
 	alice := e.newSA("alice", "", iam.RoleAdmin)
 	c := e.static(alice)
@@ -358,7 +365,7 @@ func TestExistingObjectTagBucketPolicy(t *testing.T) {
 	}
 	doc := `{"Version":"2012-10-17","Statement":[
 		{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::bpol","arn:aws:s3:::bpol/*"]},
-		{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bpol/*","Condition":{"StringEquals":{"S3:existingObjectTag/class":"secret"}}}]}`
+		{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::bpol/*","Condition":{"StringEquals":{"` + condKey + `":"secret"}}}]}`
 	if _, err := c.PutBucketPolicy(e.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("bpol"), Policy: aws.String(doc)}); err != nil {
 		t.Fatalf("PutBucketPolicy: %v", err)
 	}
