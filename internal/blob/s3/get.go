@@ -341,8 +341,12 @@ func (b *getBody) WriteTo(w io.Writer) (int64, error) {
 			if err != nil && b.ctx.Err() == nil && context.Cause(b.rctx) == nil && errors.Is(err, io.ErrUnexpectedEOF) {
 				return n, fmt.Errorf("%w: the upstream body ended %d bytes early", ErrUnavailable, b.remaining)
 			}
-			if err != nil && (b.ctx.Err() != nil || context.Cause(b.rctx) != nil) {
+			switch {
+			case err != nil && (b.ctx.Err() != nil || context.Cause(b.rctx) != nil):
 				err = b.upstreamErr(err)
+			case err != nil:
+				// The upstream's socket or the writer's: splice cannot tell.
+				err = fmt.Errorf("s3blob: moving the upstream body to the client: %w", err)
 			}
 			return n, err
 		}
@@ -384,6 +388,11 @@ func (b *getBody) watchSplice(c *net.TCPConn, n int64) (func(), error) {
 	start, unread0, err := tcpProgress(c)
 	if err != nil {
 		return nil, err
+	}
+	if start == 0 {
+		// The response's headers came in on c: a counter still at zero is
+		// not kept by this kernel (before Linux 4.1, some sandboxes).
+		return nil, errors.New("the socket's received-bytes counter is not kept")
 	}
 	var mu sync.Mutex
 	stopped, last := false, start

@@ -245,8 +245,14 @@ func (w *putWrite) small(data []byte) (blob.ObjectInfo, error) {
 	if err != nil {
 		return blob.ObjectInfo{}, w.s.mapErr(w.ctx, err, nil)
 	}
-	w.checkUpstreamETag(normETag(out.ETag), hex.EncodeToString(sum[:]))
-	return w.result(int64(len(data)), hex.EncodeToString(sum[:]), w.s.responseDate(out.ResultMetadata)), nil
+	// The answer carries the ETag HEAD and GET will show: the upstream's (the
+	// MD5 unless the upstream encrypts).
+	etag := hex.EncodeToString(sum[:])
+	if got := normETag(out.ETag); got != "" {
+		w.checkUpstreamETag(got, etag)
+		etag = got
+	}
+	return w.result(int64(len(data)), etag, w.s.responseDate(out.ResultMetadata)), nil
 }
 
 // stream writes a body of declared length straight to the key.

@@ -21,29 +21,54 @@ import (
 // on systems where splicing works (spliceSupported).
 type rawClient struct {
 	dialer  *net.Dialer
-	timeout time.Duration // writing the request and reading the response headers
+	timeout time.Duration // writing the request, reading the response headers and error bodies
 
 	mu     sync.Mutex
-	idle   []*rawConn // most recently used last
+	idle   map[string][]*rawConn // by host, most recently used last
+	nidle  int
 	closed bool
 }
 
-// Limits of the idle pool.
+// Limits of the idle pool (as the store's http.Transport).
 const (
-	rawMaxIdle     = 64
+	rawMaxIdle     = 256
 	rawIdleTimeout = 30 * time.Second
 )
 
 // rawConn is one upstream connection.
 type rawConn struct {
 	c         *net.TCPConn
+	host      string
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	idleSince time.Time
+
+	// dl serialises deadline changes with the context's cancellation, so
+	// that a deadline set after the context ended cannot undo it.
+	dl        sync.Mutex
+	cancelled bool
+}
+
+// setDeadline sets the connection's deadline unless its request's context
+// has ended (then every I/O fails at once).
+func (c *rawConn) setDeadline(t time.Time) {
+	c.dl.Lock()
+	defer c.dl.Unlock()
+	if !c.cancelled {
+		c.c.SetDeadline(t)
+	}
+}
+
+func (c *rawConn) cancel() {
+	c.dl.Lock()
+	defer c.dl.Unlock()
+	c.cancelled = true
+	c.c.SetDeadline(aLongTimeAgo)
 }
 
 func newRawClient(connectTimeout, timeout time.Duration) *rawClient {
-	return &rawClient{dialer: &net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}, timeout: timeout}
+	return &rawClient{dialer: &net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}, timeout: timeout,
+		idle: make(map[string][]*rawConn)}
 }
 
 // aLongTimeAgo is a deadline that makes pending and future I/O fail at once.
@@ -55,67 +80,115 @@ func (rc *rawClient) Do(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" || (req.Body != nil && req.Body != http.NoBody && req.ContentLength != 0) {
 		return nil, fmt.Errorf("s3blob: the raw client sends only body-less plain-HTTP requests, not %s %s", req.Method, req.URL.Scheme)
 	}
-	for attempt := 0; ; attempt++ {
-		conn, reused, err := rc.get(ctx, req.URL.Host)
-		if err != nil {
+	host := req.URL.Host
+	conn := rc.idleConn(host)
+	reused := conn != nil
+	if conn == nil {
+		var err error
+		if conn, err = rc.dial(ctx, host); err != nil {
 			return nil, err
 		}
-		resp, err := rc.roundTrip(ctx, conn, req)
-		if err == nil {
-			return resp, nil
-		}
+	}
+	resp, err := rc.roundTrip(ctx, conn, req)
+	if err == nil {
+		return resp, nil
+	}
+	conn.c.Close()
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	var ne net.Error
+	if !reused || (errors.As(err, &ne) && ne.Timeout()) {
+		return nil, err
+	}
+	// A kept-alive connection the upstream closed meanwhile: the request is
+	// idempotent, try once more on a fresh connection.
+	if conn, err = rc.dial(ctx, host); err != nil {
+		return nil, err
+	}
+	resp, err = rc.roundTrip(ctx, conn, req)
+	if err != nil {
 		conn.c.Close()
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
 		}
-		var ne net.Error
-		if reused && attempt == 0 && !(errors.As(err, &ne) && ne.Timeout()) {
-			// A kept-alive connection the upstream closed meanwhile: the
-			// request is idempotent, try once on a fresh one.
-			continue
-		}
-		return nil, err
 	}
+	return resp, err
 }
 
-// get returns an idle connection to host or dials one.
-func (rc *rawClient) get(ctx context.Context, host string) (*rawConn, bool, error) {
+// idleConn returns an idle connection to host that still looks usable, or
+// nil. A connection with bytes to read or at EOF (the upstream closed it, or
+// sent an unsolicited answer such as a 408) is discarded.
+func (rc *rawClient) idleConn(host string) *rawConn {
 	now := time.Now()
-	rc.mu.Lock()
-	for len(rc.idle) > 0 {
-		conn := rc.idle[len(rc.idle)-1]
-		rc.idle = rc.idle[:len(rc.idle)-1]
-		if now.Sub(conn.idleSince) < rawIdleTimeout {
+	for {
+		rc.mu.Lock()
+		list := rc.idle[host]
+		if len(list) == 0 {
 			rc.mu.Unlock()
-			return conn, true, nil
+			return nil
+		}
+		conn := list[len(list)-1]
+		rc.idle[host] = list[:len(list)-1]
+		rc.nidle--
+		rc.mu.Unlock()
+		if now.Sub(conn.idleSince) < rawIdleTimeout && conn.quiet() {
+			return conn
 		}
 		conn.c.Close()
 	}
-	rc.mu.Unlock()
+}
+
+// quiet reports whether nothing arrived on an idle connection: a read with
+// a past deadline must time out.
+func (c *rawConn) quiet() bool {
+	c.c.SetReadDeadline(aLongTimeAgo)
+	_, err := c.br.Peek(1)
+	c.c.SetReadDeadline(time.Time{})
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func (rc *rawClient) dial(ctx context.Context, host string) (*rawConn, error) {
 	c, err := rc.dialer.DialContext(ctx, "tcp", host)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	tc, ok := c.(*net.TCPConn)
 	if !ok {
 		c.Close()
-		return nil, false, fmt.Errorf("s3blob: dialing %s gave a %T, not a TCP connection", host, c)
+		return nil, fmt.Errorf("s3blob: dialing %s gave a %T, not a TCP connection", host, c)
 	}
-	return &rawConn{c: tc, br: bufio.NewReaderSize(tc, 64<<10), bw: bufio.NewWriterSize(tc, 4<<10)}, false, nil
+	return &rawConn{c: tc, host: host, br: bufio.NewReaderSize(tc, 64<<10), bw: bufio.NewWriterSize(tc, 4<<10)}, nil
 }
 
 // put returns a connection whose last response was read completely to the
-// idle pool.
+// idle pool; one with bytes beyond that response is closed.
 func (rc *rawClient) put(conn *rawConn) {
+	if conn.br.Buffered() > 0 {
+		conn.c.Close()
+		return
+	}
 	conn.idleSince = time.Now()
 	rc.mu.Lock()
-	if rc.closed || len(rc.idle) >= rawMaxIdle {
+	if rc.closed || rc.nidle >= rawMaxIdle {
 		rc.mu.Unlock()
 		conn.c.Close()
 		return
 	}
-	rc.idle = append(rc.idle, conn)
+	// Expired connections at the bottom of the list go now, not when reached.
+	list := rc.idle[conn.host]
+	var expired []*rawConn
+	for len(list) > 0 && conn.idleSince.Sub(list[0].idleSince) >= rawIdleTimeout {
+		expired = append(expired, list[0])
+		list = list[1:]
+	}
+	rc.idle[conn.host] = append(list, conn)
+	rc.nidle += 1 - len(expired)
 	rc.mu.Unlock()
+	for _, c := range expired {
+		c.c.Close()
+	}
 }
 
 // close closes the idle connections; connections in use close when their
@@ -123,35 +196,50 @@ func (rc *rawClient) put(conn *rawConn) {
 func (rc *rawClient) close() {
 	rc.mu.Lock()
 	idle := rc.idle
-	rc.idle, rc.closed = nil, true
+	rc.idle, rc.nidle, rc.closed = map[string][]*rawConn{}, 0, true
 	rc.mu.Unlock()
-	for _, conn := range idle {
-		conn.c.Close()
+	for _, list := range idle {
+		for _, conn := range list {
+			conn.c.Close()
+		}
 	}
 }
 
 func (rc *rawClient) roundTrip(ctx context.Context, conn *rawConn, req *http.Request) (*http.Response, error) {
 	// The context's end interrupts any I/O on the connection, body reads
 	// and splices included, until the body is closed.
-	stop := context.AfterFunc(ctx, func() { conn.c.SetDeadline(aLongTimeAgo) })
-	conn.c.SetDeadline(time.Now().Add(rc.timeout))
+	stop := context.AfterFunc(ctx, conn.cancel)
+	conn.setDeadline(time.Now().Add(rc.timeout))
 	err := req.Write(conn.bw)
 	if err == nil {
 		err = conn.bw.Flush()
 	}
 	var resp *http.Response
-	if err == nil {
+	for err == nil {
 		resp, err = http.ReadResponse(conn.br, req)
+		if err != nil || resp.StatusCode >= 200 {
+			break
+		}
+		if resp.StatusCode == http.StatusSwitchingProtocols {
+			err = fmt.Errorf("%w: the upstream answered a GET with 101 Switching Protocols", ErrUpstream)
+		}
+		// 100 Continue, 103 Early Hints…: the answer follows.
 	}
 	if err != nil {
 		stop()
 		return nil, err
 	}
-	// From here the body's readers watch for silence (getBody's watchdog).
-	conn.c.SetDeadline(time.Time{})
 	b := &rawBody{rc: rc, conn: conn, body: resp.Body, stop: stop, keep: !resp.Close, remaining: resp.ContentLength}
 	b.spliceable = req.Method == http.MethodGet && resp.ContentLength > 0 && len(resp.TransferEncoding) == 0 &&
 		(resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent)
+	if b.spliceable {
+		// An object body: its readers watch for silence (getBody's
+		// watchdog, watchSplice), whatever its length.
+		conn.setDeadline(time.Time{})
+	} else {
+		// An error or empty answer, read by the SDK: bounded as a whole.
+		conn.setDeadline(time.Now().Add(rc.timeout))
+	}
 	resp.Body = b
 	return resp, nil
 }
@@ -169,7 +257,14 @@ type rawBody struct {
 	closed     bool
 }
 
+// errBodyClosed: a read after Close (it would read the connection's next
+// response).
+var errBodyClosed = errors.New("s3blob: read on a closed upstream body")
+
 func (b *rawBody) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, errBodyClosed
+	}
 	n, err := b.body.Read(p)
 	b.remaining -= int64(n)
 	if err == io.EOF {
@@ -187,7 +282,7 @@ func (b *rawBody) Close() error {
 	b.closed = true
 	done := b.eof || (b.spliceable && b.remaining == 0)
 	if b.stop() && b.keep && done {
-		b.conn.c.SetDeadline(time.Time{})
+		b.conn.setDeadline(time.Time{})
 		b.rc.put(b.conn)
 		return nil
 	}
