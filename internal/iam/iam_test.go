@@ -68,6 +68,12 @@ func newService(t *testing.T) (*iam.Service, meta.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return serviceOn(t, st), st
+}
+
+// serviceOn is a bootstrapped service on st with a fresh master key.
+func serviceOn(t *testing.T, st meta.Store) *iam.Service {
+	t.Helper()
 	mk, err := masterkey.Create(filepath.Join(t.TempDir(), "master.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +82,7 @@ func newService(t *testing.T) (*iam.Service, meta.Store) {
 	if err := svc.Bootstrap(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return svc, st
+	return svc
 }
 
 func TestDirectoryFollowsChanges(t *testing.T) {

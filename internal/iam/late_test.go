@@ -3,13 +3,11 @@ package iam_test
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hourglass-sts/hourglass/internal/iam"
-	"github.com/hourglass-sts/hourglass/internal/masterkey"
 	"github.com/hourglass-sts/hourglass/internal/meta"
 	"github.com/hourglass-sts/hourglass/internal/meta/postgres"
 	"github.com/hourglass-sts/hourglass/internal/meta/sqlstore"
@@ -86,14 +84,7 @@ func TestDirectoryAppliesLateCommitsPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	mk, err := masterkey.Create(filepath.Join(t.TempDir(), "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := iam.New(iam.Options{Store: st, Master: mk, KeysPerSA: 2})
-	if err := svc.Bootstrap(ctx); err != nil {
-		t.Fatal(err)
-	}
+	svc := serviceOn(t, st)
 	slow, err := svc.CreateSA(ctx, "slow", "", "before")
 	if err != nil {
 		t.Fatal(err)
