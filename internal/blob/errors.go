@@ -1,6 +1,9 @@
 package blob
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Backends wrap them with context (fmt.Errorf("...: %w", ErrX));
 // callers match them with errors.Is. Each corresponds to one S3 error code, named
@@ -27,3 +30,17 @@ var (
 	ErrInvalidChecksum    = errors.New("blob: invalid checksum")                        // InvalidRequest 400 (unknown algorithm, bad value)
 	ErrUnavailable        = errors.New("blob: backend unavailable")                     // ServiceUnavailable 503 (an upstream down or not answering)
 )
+
+// RefusedError is a refusal the backend's own store made and the S3 layer passes on as it is:
+// an upstream S3 answered 400 or 409 with an error code this package has no sentinel for (a
+// file-system backed S3 refusing key "a/b" while "a" is an object, say). Status, Code and
+// Message are the upstream's.
+type RefusedError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("blob: the backend refused the request: %d %s: %s", e.Status, e.Code, e.Message)
+}

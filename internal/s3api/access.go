@@ -448,6 +448,11 @@ func blobError(err error) error {
 	if errors.As(err, &ve) {
 		return authn.FromSigV4(err)
 	}
+	var refused *blob.RefusedError
+	if errors.As(err, &refused) {
+		// The upstream's own refusal (a file-system backed S3's rule on keys, say): passed on.
+		return (&s3err.Error{Status: refused.Status, Code: refused.Code, Message: refused.Message}).With(err)
+	}
 	code := ""
 	switch {
 	case errors.Is(err, blob.ErrNoSuchBucket):

@@ -84,7 +84,11 @@
 // race window.
 //
 // Tried: moto's standalone S3 server (moto 5.2.1), with and without
-// spooling, and a second Hourglass on the fs backend; see the tests. moto
+// spooling, the Versity S3 Gateway 1.8 on its POSIX backend, and a second
+// Hourglass on the fs backend; see the tests. A file-system backed upstream
+// such as versitygw cannot hold both "a" and "a/b", nor bytes under a key
+// ending in "/": its refusals (ObjectParentIsFile…) reach the client as
+// blob.RefusedError, with the upstream's status, code and message. moto
 // ignores partNumber on GET and compares If-Match on a part HEAD with the
 // part's ETag (both handled here), and breaks ListParts paging and
 // ListMultipartUploads delimiters (those two subtests are skipped for moto).

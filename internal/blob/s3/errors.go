@@ -54,6 +54,15 @@ var codes = map[string]error{
 	"NotImplemented":          ErrUpstream,
 }
 
+// notPassedOn are upstream refusals that concern this backend's own request (its credential,
+// its signature, its clock), never the client's: they stay ErrUpstream.
+var notPassedOn = map[string]bool{
+	"AccessDenied": true, "InvalidAccessKeyId": true, "SignatureDoesNotMatch": true,
+	"AuthorizationHeaderMalformed": true, "RequestTimeTooSkewed": true, "InvalidToken": true,
+	"ExpiredToken": true, "MissingSecurityHeader": true, "InvalidSecurity": true,
+	"XAmzContentSHA256Mismatch": true, "InvalidRequest": true,
+}
+
 // mapErr turns an SDK error into one that wraps a blob sentinel,
 // ErrUnavailable, ErrUpstream or the caller's context error. notFound is
 // what a bare 404 without an error code (a HEAD) means here; nil leaves it
@@ -73,6 +82,12 @@ func (s *Store) mapErr(ctx context.Context, err error, notFound error) error {
 		code := ae.ErrorCode()
 		if sentinel, ok := codes[code]; ok {
 			return fmt.Errorf("%w: upstream %s: %s", sentinel, code, ae.ErrorMessage())
+		}
+		var re *smithyhttp.ResponseError
+		if st := 0; errors.As(err, &re) && code != "" && !notPassedOn[code] {
+			if st = re.HTTPStatusCode(); st == http.StatusBadRequest || st == http.StatusConflict {
+				return fmt.Errorf("%w (%w)", &blob.RefusedError{Status: st, Code: code, Message: ae.ErrorMessage()}, ErrUpstream)
+			}
 		}
 	}
 	var se *smithyhttp.RequestSendError

@@ -36,6 +36,7 @@ var moto struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	stopVersityGW()
 	if moto.cmd != nil && moto.cmd.Process != nil {
 		moto.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
