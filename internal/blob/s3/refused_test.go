@@ -17,9 +17,9 @@ import (
 // the S3 layer passes on; refusals of the backend's own credential or signature are not.
 func TestUpstreamRefusals(t *testing.T) {
 	for _, tc := range []struct {
-		status      int
-		code        string
-		passedOn    bool
+		status       int
+		code         string
+		passedOn     bool
 		wantUpstream bool
 	}{
 		{http.StatusConflict, "ObjectParentIsFile", true, true},
