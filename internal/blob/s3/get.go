@@ -67,10 +67,25 @@ func (s *Store) head(ctx context.Context, ub, bucket, key string) (*current, err
 	return &current{info: info, upstreamETag: u.etag}, nil
 }
 
-// recordChecksums fills info's checksums from its generation's record.
+// maxCachedRecords bounds the in-memory cache of checksum records.
+const maxCachedRecords = 16384
+
+// recordChecksums fills info's checksums from its generation's record. A
+// generation is written once, so its record never changes: records read
+// are cached (a GET or HEAD of a hot object then costs one upstream request,
+// not two).
 func (s *Store) recordChecksums(ctx context.Context, info *blob.ObjectInfo) error {
-	var rec checksumRecord
-	err := s.getStateJSON(ctx, checksumRecordKey(info.Bucket, info.Generation), &rec)
+	key := checksumRecordKey(info.Bucket, info.Generation)
+	s.recordsMu.Lock()
+	rec, ok := s.records[key]
+	s.recordsMu.Unlock()
+	if ok {
+		if len(rec.Checksums) > 0 {
+			info.Checksums, info.ChecksumType = rec.Checksums.Clone(), rec.Type
+		}
+		return nil
+	}
+	err := s.getStateJSON(ctx, key, &rec)
 	if errors.Is(err, errNoRecord) {
 		s.log.Warn("s3blob: the checksum record of an object is missing", "bucket", info.Bucket, "key", info.Key, "generation", info.Generation)
 		return nil
@@ -78,8 +93,17 @@ func (s *Store) recordChecksums(ctx context.Context, info *blob.ObjectInfo) erro
 	if err != nil {
 		return err
 	}
+	s.recordsMu.Lock()
+	if len(s.records) >= maxCachedRecords {
+		for k := range s.records { // evict an arbitrary entry
+			delete(s.records, k)
+			break
+		}
+	}
+	s.records[key] = rec
+	s.recordsMu.Unlock()
 	if len(rec.Checksums) > 0 {
-		info.Checksums, info.ChecksumType = rec.Checksums, rec.Type
+		info.Checksums, info.ChecksumType = rec.Checksums.Clone(), rec.Type
 	}
 	return nil
 }

@@ -131,6 +131,9 @@ type Store struct {
 
 	uploadsMu sync.Mutex
 	uploads   map[string]*uploadRecord // upload ID → record, recently used
+
+	recordsMu sync.Mutex
+	records   map[string]checksumRecord // checksum record key → record (immutable once written)
 }
 
 // New returns a store for the upstream in opts. It does not fail when the
@@ -182,6 +185,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		spool:       opts.SpoolSize,
 		listDetails: opts.ListDetails,
 		uploads:     make(map[string]*uploadRecord),
+		records:     make(map[string]checksumRecord),
 	}
 	if s.now == nil {
 		s.now = time.Now
