@@ -302,11 +302,14 @@ var errNoWatch = errors.New("s3blob: cannot watch the upstream connection")
 // spliceTo returns errNoWatch before sending anything.
 func (b *rawBody) spliceTo(w io.Writer, rf io.ReaderFrom, n int64, watch func(c *net.TCPConn, k int64) (func(), error)) (int64, error) {
 	buffered := int(min(n, int64(b.conn.br.Buffered())))
-	stop, err := watch(b.conn.c, n-int64(buffered))
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", errNoWatch, err)
+	if int64(buffered) < n {
+		// Bytes still to come from the upstream: watch it.
+		stop, err := watch(b.conn.c, n-int64(buffered))
+		if err != nil {
+			return 0, fmt.Errorf("%w: %v", errNoWatch, err)
+		}
+		defer stop()
 	}
-	defer stop()
 	var total int64
 	if buffered > 0 {
 		// Straight from the reader's buffer (the framing reader in b.body
