@@ -88,7 +88,11 @@
 // Hourglass on the fs backend; see the tests. A file-system backed upstream
 // such as versitygw cannot hold both "a" and "a/b", nor bytes under a key
 // ending in "/": its refusals (ObjectParentIsFile…) reach the client as
-// blob.RefusedError, with the upstream's status, code and message. moto
+// blob.RefusedError, with the upstream's status, code and message.
+// An upstream must answer a GET with the metadata and the bytes of one
+// version, as S3 does: versitygw 1.8's POSIX backend may not while the
+// object is being overwritten, and then an object ACL or tags bound to one
+// generation apply, for that read, to the other generation's bytes. moto
 // ignores partNumber on GET and compares If-Match on a part HEAD with the
 // part's ETag (both handled here), and breaks ListParts paging and
 // ListMultipartUploads delimiters (those two subtests are skipped for moto).

@@ -54,13 +54,28 @@ var codes = map[string]error{
 	"NotImplemented":          ErrUpstream,
 }
 
-// notPassedOn are upstream refusals that concern this backend's own request (its credential,
-// its signature, its clock), never the client's: they stay ErrUpstream.
-var notPassedOn = map[string]bool{
-	"AccessDenied": true, "InvalidAccessKeyId": true, "SignatureDoesNotMatch": true,
-	"AuthorizationHeaderMalformed": true, "RequestTimeTooSkewed": true, "InvalidToken": true,
-	"ExpiredToken": true, "MissingSecurityHeader": true, "InvalidSecurity": true,
-	"XAmzContentSHA256Mismatch": true, "InvalidRequest": true,
+// passedOn are upstream refusals of a request's key that S3 itself never
+// makes and that the client should see as they are: file-system backed S3
+// servers cannot hold both "a" and "a/b", nor bytes under a key ending in
+// "/". Other unknown codes may concern this backend's own request, setup or
+// state bucket, and stay ErrUpstream.
+var passedOn = map[string]bool{
+	"ObjectParentIsFile":            true, // versitygw
+	"DirectoryObjectContainsData":   true, // versitygw
+	"ExistingObjectIsDirectory":     true, // versitygw
+	"ErrDirectoryNotEmpty":          true, // versitygw
+	"XMinioParentIsObject":          true, // MinIO
+	"XMinioObjectExistsAsDirectory": true, // MinIO
+}
+
+// internalOnly keeps an upstream refusal of this backend's own state from
+// reaching the client as a RefusedError.
+func internalOnly(err error) error {
+	var re *blob.RefusedError
+	if errors.As(err, &re) {
+		return fmt.Errorf("%w: the upstream refused a state record: %v", ErrUpstream, re)
+	}
+	return err
 }
 
 // mapErr turns an SDK error into one that wraps a blob sentinel,
@@ -84,7 +99,7 @@ func (s *Store) mapErr(ctx context.Context, err error, notFound error) error {
 			return fmt.Errorf("%w: upstream %s: %s", sentinel, code, ae.ErrorMessage())
 		}
 		var re *smithyhttp.ResponseError
-		if st := 0; errors.As(err, &re) && code != "" && !notPassedOn[code] {
+		if st := 0; errors.As(err, &re) && passedOn[code] {
 			if st = re.HTTPStatusCode(); st == http.StatusBadRequest || st == http.StatusConflict {
 				return fmt.Errorf("%w (%w)", &blob.RefusedError{Status: st, Code: code, Message: ae.ErrorMessage()}, ErrUpstream)
 			}

@@ -23,31 +23,88 @@ import (
 // S3_UPLOAD_PART_MIN_SIZE), so multipart tests move 256 KiB parts, not 5 MiB.
 const motoMinPart = 256 << 10
 
-// moto is one moto_server for the whole test binary, started on first use
-// and stopped by TestMain.
-var moto struct {
+// childServer is an S3 server the tests run as a child process, started once per test binary
+// on first use and stopped by TestMain.
+type childServer struct {
 	once     sync.Once
 	endpoint string
 	err      error
 	skip     string
 	cmd      *exec.Cmd
 	out      bytes.Buffer
+	dir      string // a scratch directory removed at the end, if any
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	stopVersityGW()
-	if moto.cmd != nil && moto.cmd.Process != nil {
-		moto.cmd.Process.Signal(syscall.SIGTERM)
+// start runs program (found on PATH, else the test skips with skipMsg) with the arguments and
+// extra environment that args returns for a free loopback port, and waits until probePath
+// answers anything.
+func (c *childServer) start(t *testing.T, program, skipMsg string, args func(port string) (argv, env []string), probePath string) string {
+	t.Helper()
+	c.once.Do(func() {
+		path, err := exec.LookPath(program)
+		if err != nil {
+			c.skip = skipMsg
+			return
+		}
+		port := freePort(t)
+		argv, env := args(port)
+		cmd := exec.Command(path, argv...)
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stdout, cmd.Stderr = &lockedBuffer{b: &c.out}, &lockedBuffer{b: &c.out}
+		if err := cmd.Start(); err != nil {
+			c.err = fmt.Errorf("starting %s: %w", program, err)
+			return
+		}
+		c.cmd = cmd
+		url := "http://127.0.0.1:" + port
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			resp, err := http.Get(url + probePath)
+			if err == nil {
+				resp.Body.Close() // any answer means it serves
+				c.endpoint = url
+				return
+			}
+			if time.Now().After(deadline) {
+				c.err = fmt.Errorf("%s did not answer within 60s: %v", program, err)
+				return
+			}
+			time.Sleep(50 * time.Millisecond) // polling a child process's readiness
+		}
+	})
+	if c.skip != "" {
+		t.Skip(c.skip)
+	}
+	if c.err != nil {
+		t.Fatalf("%v\n%s", c.err, c.out.String())
+	}
+	return c.endpoint
+}
+
+func (c *childServer) stop() {
+	if c.cmd != nil && c.cmd.Process != nil {
+		c.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
-		go func() { moto.cmd.Wait(); close(done) }()
+		go func() { c.cmd.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
-			moto.cmd.Process.Kill()
+			c.cmd.Process.Kill()
 			<-done
 		}
 	}
+	if c.dir != "" {
+		os.RemoveAll(c.dir)
+	}
+}
+
+// moto is moto_server, one for the whole test binary.
+var moto childServer
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	moto.stop()
+	vgw.stop()
 	os.Exit(code)
 }
 
@@ -63,45 +120,10 @@ func freePort(t testing.TB) string {
 
 // motoEndpoint starts moto_server (once) and returns its URL, or skips.
 func motoEndpoint(t *testing.T) string {
-	t.Helper()
-	moto.once.Do(func() {
-		path, err := exec.LookPath("moto_server")
-		if err != nil {
-			moto.skip = "moto_server is not installed (pip install 'moto[server]'); .ci/run installs it"
-			return
-		}
-		port := freePort(t)
-		cmd := exec.Command(path, "-H", "127.0.0.1", "-p", port)
-		cmd.Env = append(os.Environ(), fmt.Sprintf("S3_UPLOAD_PART_MIN_SIZE=%d", motoMinPart))
-		cmd.Stdout, cmd.Stderr = &lockedBuffer{b: &moto.out}, &lockedBuffer{b: &moto.out}
-		if err := cmd.Start(); err != nil {
-			moto.err = fmt.Errorf("starting moto_server: %w", err)
-			return
-		}
-		moto.cmd = cmd
-		url := "http://127.0.0.1:" + port
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			resp, err := http.Get(url + "/moto-api/")
-			if err == nil {
-				resp.Body.Close()
-				moto.endpoint = url
-				return
-			}
-			if time.Now().After(deadline) {
-				moto.err = fmt.Errorf("moto_server did not answer within 60s: %v", err)
-				return
-			}
-			time.Sleep(50 * time.Millisecond) // polling a child process's readiness
-		}
-	})
-	if moto.skip != "" {
-		t.Skip(moto.skip)
-	}
-	if moto.err != nil {
-		t.Fatalf("%v\n%s", moto.err, moto.out.String())
-	}
-	return moto.endpoint
+	return moto.start(t, "moto_server", "moto_server is not installed (pip install 'moto[server]'); .ci/run installs it",
+		func(port string) ([]string, []string) {
+			return []string{"-H", "127.0.0.1", "-p", port}, []string{fmt.Sprintf("S3_UPLOAD_PART_MIN_SIZE=%d", motoMinPart)}
+		}, "/moto-api/")
 }
 
 type lockedBuffer struct {

@@ -685,8 +685,13 @@ func (s *Store) complete(ctx context.Context, bucket, key, id string, parts []bl
 	if err != nil {
 		var ae smithy.APIError
 		if alg != "" && errors.As(err, &ae) {
+			// Refused: the record describes nothing — unless a concurrent
+			// Complete of the same upload (a client retrying) made the
+			// object with this generation, which keeps it.
 			cctx, cancel := s.cleanupContext(ctx)
-			s.deleteState(cctx, recKey)
+			if s.generationGone(cctx, ub, key, rec.Generation) {
+				s.deleteState(cctx, recKey)
+			}
 			cancel()
 		}
 		return blob.ObjectInfo{}, s.mapErr(ctx, err, nil)
@@ -783,4 +788,24 @@ func (s *Store) ListUploads(ctx context.Context, bucket string, opts blob.ListUp
 		res.NextKeyMarker, res.NextUploadIDMarker = aws.ToString(out.NextKeyMarker), aws.ToString(out.NextUploadIdMarker)
 	}
 	return res, nil
+}
+
+// generationGone reports whether key is certainly not at generation gen:
+// it is missing, or at another. An unanswered HEAD counts as not certain.
+func (s *Store) generationGone(ctx context.Context, ub, key, gen string) bool {
+	cur, exists, err := s.generationOf(ctx, ub, key)
+	return err == nil && (!exists || cur != gen)
+}
+
+// generationOf returns the generation key is at upstream, or exists false.
+func (s *Store) generationOf(ctx context.Context, ub, key string) (gen string, exists bool, err error) {
+	out, err := s.c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(ub), Key: aws.String(key)})
+	if err != nil {
+		err = s.mapErr(ctx, err, errBare404)
+		if errors.Is(err, errBare404) || errors.Is(err, blob.ErrNoSuchKey) {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return decodeMeta(out.Metadata, contentHeaders{}).generation, true, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -84,5 +85,77 @@ func TestChecksumRecordsAreReadOnce(t *testing.T) {
 	check("second version")
 	if n := stateReads.Load(); n != 2 {
 		t.Fatalf("after a second version: %d record reads, want 2", n)
+	}
+}
+
+// Two Completes of one upload at once (a client retrying after a timeout): the one the upstream
+// refuses must not delete the checksum record of the object the other one made.
+func TestConcurrentCompletesKeepTheRecord(t *testing.T) {
+	endpoint, region, keyID, secret := hourglassUpstream(t)
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The front holds each CompleteMultipartUpload until both have arrived.
+	arrived := make(chan struct{}, 2)
+	both := make(chan struct{})
+	var once sync.Once
+	rp := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Query().Has("uploadId") {
+			arrived <- struct{}{}
+			if len(arrived) == 2 {
+				once.Do(func() { close(both) })
+			}
+			<-both
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	ctx := context.Background()
+	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: front.URL, Region: region, AccessKey: keyID, SecretKey: secret,
+		PathStyle: true, BucketPrefix: "cc-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.CreateUpload(ctx, "b", "k", blob.UploadOptions{ChecksumAlgorithm: blob.CRC32, ChecksumType: blob.ChecksumFullObject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("the only part")
+	part, err := s.PutPart(ctx, "b", "k", id, 1, bytes.NewReader(body), blob.PartOptions{Size: int64(len(body))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := []blob.CompletePart{{Number: 1, ETag: part.ETag, Checksums: part.Checksums}}
+	errs := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			_, err := s.CompleteUpload(ctx, "b", "k", id, parts, blob.CompleteOptions{})
+			errs <- err
+		}()
+	}
+	ok := 0
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err == nil {
+			ok++
+		}
+	}
+	if ok == 0 {
+		t.Fatal("neither Complete succeeded")
+	}
+	fresh, err := s3blob.New(ctx, s3blob.Options{Endpoint: endpoint, Region: region, AccessKey: keyID, SecretKey: secret,
+		PathStyle: true, BucketPrefix: "cc-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	info, err := fresh.Head(ctx, "b", "k")
+	if err != nil || info.Checksums[blob.CRC32] == "" {
+		t.Fatalf("the completed object's checksums: %+v, %v", info.Checksums, err)
 	}
 }

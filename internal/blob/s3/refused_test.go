@@ -13,8 +13,9 @@ import (
 	s3blob "github.com/hourglass-sts/hourglass/internal/blob/s3"
 )
 
-// An upstream's 400 or 409 with a code this backend has no sentinel for is a RefusedError that
-// the S3 layer passes on; refusals of the backend's own credential or signature are not.
+// An upstream's 400 or 409 refusing a key as file-system backed servers do is a RefusedError
+// that the S3 layer passes on; other unknown codes, and refusals of the backend's own credential
+// or signature, are not.
 func TestUpstreamRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		status       int
@@ -24,7 +25,8 @@ func TestUpstreamRefusals(t *testing.T) {
 	}{
 		{http.StatusConflict, "ObjectParentIsFile", true, true},
 		{http.StatusBadRequest, "DirectoryObjectContainsData", true, true},
-		{http.StatusBadRequest, "NoSuchThingWeKnow", true, true},
+		{http.StatusBadRequest, "NoSuchThingWeKnow", false, true}, // may concern our own request
+		{http.StatusConflict, "OperationAborted", false, true},    // S3's "try again": not the client's to see
 		{http.StatusForbidden, "AccessDenied", false, true},
 		{http.StatusBadRequest, "AuthorizationHeaderMalformed", false, true},
 		{http.StatusBadRequest, "InvalidRequest", false, true},

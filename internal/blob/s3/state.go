@@ -32,6 +32,9 @@ import (
 // errNoRecord: the state object does not exist.
 var errNoRecord = errors.New("s3blob: no such state record")
 
+// errBadRecord: the state object is not a record this backend can read.
+var errBadRecord = fmt.Errorf("%w: malformed state record", ErrUpstream)
+
 // uploadRecord is what S3 cannot tell about a multipart upload.
 type uploadRecord struct {
 	Key        string                 `json:"k"`
@@ -85,7 +88,7 @@ func (s *Store) putState(ctx context.Context, key string, body []byte) error {
 		ContentLength: aws.Int64(int64(len(body))),
 	})
 	if err != nil {
-		return fmt.Errorf("writing state record: %w", s.mapErr(ctx, err, nil))
+		return fmt.Errorf("writing state record: %w", internalOnly(s.mapErr(ctx, err, nil)))
 	}
 	return nil
 }
@@ -105,7 +108,7 @@ func (s *Store) getStateJSON(ctx context.Context, key string, v any) error {
 		if errors.Is(err, blob.ErrNoSuchKey) || errors.Is(err, blob.ErrNoSuchBucket) {
 			return errNoRecord
 		}
-		return fmt.Errorf("reading state record: %w", err)
+		return fmt.Errorf("reading state record: %w", internalOnly(err))
 	}
 	defer out.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(out.Body, 1<<20))
@@ -113,7 +116,7 @@ func (s *Store) getStateJSON(ctx context.Context, key string, v any) error {
 		return fmt.Errorf("reading state record: %w", s.mapErr(ctx, err, nil))
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%w: state record %q: %v", ErrUpstream, key, err)
+		return fmt.Errorf("%w %q: %v", errBadRecord, key, err)
 	}
 	return nil
 }

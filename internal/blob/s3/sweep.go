@@ -20,6 +20,7 @@ type SweepStats struct {
 	Examined int // state records older than the cutoff that were looked at
 	Removed  int // state records deleted
 	Aborted  int // abandoned uploads in the state bucket aborted (staged bodies)
+	Skipped  int // records left alone because checking them failed (logged)
 }
 
 // Sweep deletes state records that describe nothing any more and were
@@ -39,14 +40,24 @@ type SweepStats struct {
 // becomes visible, so cutoff must lie further back than any write may take
 // (the node uses 24 hours). Sweep costs one listing of the state bucket plus
 // about two requests per old checksum record and one per old upload; several
-// nodes may sweep at once (deletions are idempotent). It stops at the first
-// upstream error other than a missing object, upload or bucket.
+// nodes may sweep at once (deletions are idempotent). A record whose check
+// fails is left alone and counted in Skipped; Sweep stops when the upstream
+// is unavailable or ctx ends.
 func (s *Store) Sweep(ctx context.Context, cutoff time.Time) (SweepStats, error) {
 	var st SweepStats
 	sw := &sweep{s: s, ctx: ctx, cutoff: cutoff, stats: &st, buckets: map[string]bool{}, uploads: map[string]bool{}}
 	err := s.listStateObjects(ctx, "", "", func(o types.Object) bool {
-		sw.err = sw.record(aws.ToString(o.Key), aws.ToTime(o.LastModified))
-		return sw.err == nil
+		key := aws.ToString(o.Key)
+		err := sw.record(key, aws.ToTime(o.LastModified))
+		if err != nil && (errors.Is(err, ErrUnavailable) || ctx.Err() != nil) {
+			sw.err = err
+			return false
+		}
+		if err != nil {
+			st.Skipped++
+			s.log.Warn("s3blob: sweep: a state record could not be checked; it stays", "key", key, "err", err)
+		}
+		return true
 	})
 	if err == nil {
 		err = sw.err
@@ -148,23 +159,18 @@ func (sw *sweep) checksumRecord(ub, key, gen string) error {
 	switch {
 	case errors.Is(err, errNoRecord):
 		return nil
-	case errors.Is(err, ErrUpstream):
-		sw.s.log.Warn("s3blob: sweep: removing an unreadable checksum record", "key", key, "err", err)
+	case errors.Is(err, errBadRecord):
+		sw.s.log.Warn("s3blob: sweep: removing a malformed checksum record", "key", key, "err", err)
 		sw.remove(key)
 		return nil
 	case err != nil:
 		return err
 	}
-	out, err := sw.s.c.HeadObject(sw.ctx, &s3.HeadObjectInput{Bucket: aws.String(ub), Key: aws.String(rec.Key)})
+	cur, exists, err := sw.s.generationOf(sw.ctx, ub, rec.Key)
 	if err != nil {
-		err = sw.s.mapErr(sw.ctx, err, errBare404)
-		if errors.Is(err, errBare404) || errors.Is(err, blob.ErrNoSuchKey) {
-			sw.remove(key)
-			return nil
-		}
 		return err
 	}
-	if decodeMeta(out.Metadata, contentHeaders{}).generation != gen {
+	if !exists || cur != gen {
 		sw.remove(key)
 	}
 	return nil
@@ -182,8 +188,8 @@ func (sw *sweep) uploadRecord(ub, bucket, key, esc string) error {
 	switch {
 	case errors.Is(err, errNoRecord):
 		return nil
-	case errors.Is(err, ErrUpstream):
-		sw.s.log.Warn("s3blob: sweep: an unreadable upload record is kept", "key", key, "err", err)
+	case errors.Is(err, errBadRecord):
+		sw.s.log.Warn("s3blob: sweep: a malformed upload record is kept", "key", key, "err", err)
 		return nil
 	case err != nil:
 		return err
@@ -211,7 +217,7 @@ func (sw *sweep) partRecord(bucket, key, name string) error {
 		var rec uploadRecord
 		err := sw.s.getStateJSON(sw.ctx, uploadRecordKey(bucket, esc), &rec)
 		switch {
-		case err == nil || errors.Is(err, ErrUpstream):
+		case err == nil || errors.Is(err, errBadRecord):
 			has = true
 		case errors.Is(err, errNoRecord):
 			has = false

@@ -4,8 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,5 +162,62 @@ func TestSweep(t *testing.T) {
 	}
 	if _, err := s.ListParts(ctx, "b", "live", live, blob.ListPartsOptions{}); err != nil {
 		t.Fatalf("the live upload after the sweep: %v", err)
+	}
+}
+
+// A record whose check fails for another reason than its object being gone (here the upstream
+// refuses to read it) stays, and the sweep goes on with the others.
+func TestSweepKeepsWhatItCannotCheck(t *testing.T) {
+	endpoint, region, keyID, secret := hourglassUpstream(t)
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refuse atomic.Bool
+	rp := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refuse.Load() && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/sk-hourglass-state/b/c/") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	ctx := context.Background()
+	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: front.URL, Region: region, AccessKey: keyID, SecretKey: secret,
+		PathStyle: true, BucketPrefix: "sk-", SpoolSize: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Repeat([]byte("keep me "), 512)
+	sum := blob.CRC32.New()
+	sum.Write(body)
+	cs := blob.Checksums{blob.CRC32: base64.StdEncoding.EncodeToString(sum.Sum(nil))}
+	if _, err := s.Put(ctx, "b", "k", bytes.NewReader(body), blob.PutOptions{Size: int64(len(body)), Checksums: cs}); err != nil {
+		t.Fatal(err)
+	}
+	refuse.Store(true)
+	st, err := s.Sweep(ctx, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Removed != 0 || st.Skipped != 1 {
+		t.Fatalf("stats %+v: want the unreadable record skipped and nothing removed", st)
+	}
+	refuse.Store(false)
+	fresh, err := s3blob.New(ctx, s3blob.Options{Endpoint: endpoint, Region: region, AccessKey: keyID, SecretKey: secret,
+		PathStyle: true, BucketPrefix: "sk-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if info, err := fresh.Head(ctx, "b", "k"); err != nil || !info.Checksums.Equal(cs) {
+		t.Fatalf("after the sweep: %+v, %v", info.Checksums, err)
 	}
 }

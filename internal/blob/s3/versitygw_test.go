@@ -1,16 +1,12 @@
 package s3blob_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,80 +19,22 @@ import (
 // S3 implementation for the conformance suite, besides moto and Hourglass itself.
 const VersityGWVersion = "v1.8.0"
 
-// vgw is one versitygw for the whole test binary, started on first use.
-var vgw struct {
-	once     sync.Once
-	endpoint string
-	err      error
-	skip     string
-	cmd      *exec.Cmd
-	dir      string
-	out      bytes.Buffer
-}
-
-func stopVersityGW() {
-	if vgw.cmd != nil && vgw.cmd.Process != nil {
-		vgw.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { vgw.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			vgw.cmd.Process.Kill()
-			<-done
-		}
-	}
-	if vgw.dir != "" {
-		os.RemoveAll(vgw.dir)
-	}
-}
+// vgw is versitygw on a POSIX directory, one for the whole test binary.
+var vgw childServer
 
 const vgwAccess, vgwSecret = "hourglass-test", "hourglass-test-secret-key"
 
-// versityGWEndpoint starts versitygw on a POSIX directory (once) and returns its URL, or skips.
+// versityGWEndpoint starts versitygw (once) and returns its URL, or skips.
 func versityGWEndpoint(t *testing.T) string {
-	t.Helper()
-	vgw.once.Do(func() {
-		path, err := exec.LookPath("versitygw")
-		if err != nil {
-			vgw.skip = "versitygw is not installed (go install github.com/versity/versitygw/cmd/versitygw@" + VersityGWVersion + "); .ci/run installs it"
-			return
-		}
-		if vgw.dir, err = os.MkdirTemp("", "hourglass-versitygw-"); err != nil {
-			vgw.err = err
-			return
-		}
-		port := freePort(t)
-		cmd := exec.Command(path, "--port", "127.0.0.1:"+port, "--access", vgwAccess, "--secret", vgwSecret, "posix", vgw.dir)
-		cmd.Stdout, cmd.Stderr = &lockedBuffer{b: &vgw.out}, &lockedBuffer{b: &vgw.out}
-		if err := cmd.Start(); err != nil {
-			vgw.err = fmt.Errorf("starting versitygw: %w", err)
-			return
-		}
-		vgw.cmd = cmd
-		url := "http://127.0.0.1:" + port
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			resp, err := http.Get(url + "/")
-			if err == nil {
-				resp.Body.Close() // any answer (403 without a signature) means it serves
-				vgw.endpoint = url
-				return
+	return vgw.start(t, "versitygw", "versitygw is not installed (go install github.com/versity/versitygw/cmd/versitygw@"+VersityGWVersion+"); .ci/run installs it",
+		func(port string) ([]string, []string) {
+			dir, err := os.MkdirTemp("", "hourglass-versitygw-")
+			if err != nil {
+				t.Fatal(err)
 			}
-			if time.Now().After(deadline) {
-				vgw.err = fmt.Errorf("versitygw did not answer within 30s: %v", err)
-				return
-			}
-			time.Sleep(50 * time.Millisecond) // polling a child process's readiness
-		}
-	})
-	if vgw.skip != "" {
-		t.Skip(vgw.skip)
-	}
-	if vgw.err != nil {
-		t.Fatalf("%v\n%s", vgw.err, vgw.out.String())
-	}
-	return vgw.endpoint
+			vgw.dir = dir
+			return []string{"--port", "127.0.0.1:" + port, "--access", vgwAccess, "--secret", vgwSecret, "posix", dir}, nil
+		}, "/")
 }
 
 // versityGWDeviations are the conformance subtests versitygw's POSIX backend cannot pass: keys
@@ -109,6 +47,10 @@ var versityGWDeviations = map[string]string{
 	"ListTable":        "keys are file-system paths (\"a\" and \"a/b\" cannot both exist)",
 	"ListAgainstModel": "keys are file-system paths (\"a\" and \"a/b\" cannot both exist)",
 	"ListUploads":      "versitygw 1.8 answers InvalidArgument to a valid upload-id-marker",
+	// Its GET reads the object's metadata and its bytes separately: a GET that races an
+	// overwrite can answer one version's ETag (and Hourglass generation) with the other's
+	// bytes. The suite catches it in a few runs of ten (also with the SDK's own HTTP client).
+	"ReadersDuringOverwrite": "versitygw 1.8 may answer a GET racing an overwrite with one version's metadata and the other's bytes",
 }
 
 func newVersityGWStore(t *testing.T, details bool) *s3blob.Store {
@@ -127,13 +69,14 @@ func newVersityGWStore(t *testing.T, details bool) *s3blob.Store {
 func TestVersityGWRefusalsPassOn(t *testing.T) {
 	s := newVersityGWStore(t, false)
 	ctx := context.Background()
-	if err := s.CreateBucket(ctx, "refusals"); err != nil {
+	bucket := fmt.Sprintf("refusals-%d", time.Now().UnixNano()) // the server lives as long as the test binary
+	if err := s.CreateBucket(ctx, bucket); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Put(ctx, "refusals", "a", strings.NewReader("x"), blob.PutOptions{Size: 1}); err != nil {
+	if _, err := s.Put(ctx, bucket, "a", strings.NewReader("x"), blob.PutOptions{Size: 1}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Put(ctx, "refusals", "a/b", strings.NewReader("x"), blob.PutOptions{Size: 1})
+	_, err := s.Put(ctx, bucket, "a/b", strings.NewReader("x"), blob.PutOptions{Size: 1})
 	var re *blob.RefusedError
 	if !errors.As(err, &re) || re.Status != http.StatusConflict || re.Code != "ObjectParentIsFile" {
 		t.Fatalf("Put a/b under the object a: %v (%#v), want the upstream's 409 ObjectParentIsFile", err, re)
