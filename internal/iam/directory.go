@@ -44,8 +44,9 @@ type Directory struct {
 	lastSeq int64
 	// late holds the sequence numbers skipped as holes (see gapWait), with when they were
 	// skipped: a transaction that commits later still gets applied when its change shows up.
-	late     map[int64]time.Time
-	lastSync atomic.Int64 // unix nanos of the last successful sync with the store
+	late        map[int64]time.Time
+	lateChecked time.Time    // when the store was last asked for d.late
+	lastSync    atomic.Int64 // unix nanos of the last successful sync with the store
 
 	hookMu sync.Mutex
 	hooks  []func([]meta.Change)
@@ -147,7 +148,12 @@ func (d *Directory) Sync(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		chs = d.contiguous(chs)
+		chs, reload := d.contiguous(chs)
+		if reload {
+			// More numbers missing than holes explain (the log was trimmed past this
+			// node, cut off for long): read everything again.
+			return d.reloadLocked(ctx)
+		}
 		if len(chs) == 0 {
 			if err := d.syncLate(ctx); err != nil {
 				return err
@@ -166,56 +172,68 @@ func (d *Directory) Sync(ctx context.Context) error {
 // gapWait is how long a hole in the change sequence holds back the changes after it.
 // PostgreSQL sequences are handed out before commit, so seq 11 may be visible while seq 10's
 // transaction still runs; a hole that persists longer is most likely a rolled-back transaction,
-// and the changes after it are applied. The hole's numbers are still looked up on every sync for
-// lateWait (a transaction that commits late is applied when it shows up); after that, the
-// periodic full reload covers it. At most maxLate numbers are watched.
+// and the changes after it are applied. The hole's numbers are still looked up (at most once per
+// lateEvery) for lateWait, so a transaction that commits late is applied when it shows up; after
+// that, the periodic full reload covers it. At most maxLate numbers are watched (the oldest
+// make way); a gap wider than that is not holes but a log trimmed past this node, and makes it
+// reload everything.
 const (
-	gapWait  = 5 * time.Second
-	lateWait = 15 * time.Minute
-	maxLate  = 1000
+	gapWait   = 5 * time.Second
+	lateWait  = 15 * time.Minute
+	lateEvery = time.Second
+	maxLate   = 1000
 )
 
 // contiguous cuts chs before the first young hole in the sequence; the numbers of older holes
-// it passes over are remembered in d.late.
-func (d *Directory) contiguous(chs []meta.Change) []meta.Change {
+// it passes over are remembered in d.late. reload reports a gap too wide to be holes.
+func (d *Directory) contiguous(chs []meta.Change) (_ []meta.Change, reload bool) {
 	last := d.lastSeq
 	now := d.now()
 	for i, c := range chs {
 		if c.Seq != last+1 {
+			if c.Seq-last-1 > maxLate {
+				return nil, true
+			}
 			if now.Sub(c.At) < gapWait {
-				return chs[:i]
+				return chs[:i], false
 			}
-			if last > 0 { // not the first read after the log was trimmed
-				d.skip(last+1, c.Seq-1, now)
-			}
+			d.skip(last+1, c.Seq-1, now)
 		}
 		last = c.Seq
 	}
-	return chs
+	return chs, false
 }
 
-// skip remembers the hole from..to (within maxLate numbers in all).
+// skip remembers the hole from..to; when more than maxLate numbers are watched, the lowest go.
 func (d *Directory) skip(from, to int64, now time.Time) {
 	if d.late == nil {
 		d.late = make(map[int64]time.Time)
 	}
 	for q := from; q <= to; q++ {
-		if len(d.late) >= maxLate {
-			d.log.Warn("directory: too many holes in the change sequence to watch; the next full reload covers the rest",
-				"from", q, "to", to)
-			return
-		}
 		d.late[q] = now
+	}
+	for len(d.late) > maxLate {
+		lowest := int64(-1)
+		for q := range d.late {
+			if lowest < 0 || q < lowest {
+				lowest = q
+			}
+		}
+		delete(d.late, lowest)
 	}
 }
 
 // syncLate applies the changes that have filled remembered holes, and forgets holes older than
-// lateWait.
+// lateWait. It asks the store at most once per lateEvery.
 func (d *Directory) syncLate(ctx context.Context) error {
 	if len(d.late) == 0 {
 		return nil
 	}
 	now := d.now()
+	if now.Sub(d.lateChecked) < lateEvery {
+		return nil
+	}
+	d.lateChecked = now
 	seqs := make([]int64, 0, len(d.late))
 	for q, at := range d.late {
 		if now.Sub(at) > lateWait {
@@ -245,10 +263,26 @@ func (d *Directory) syncLate(ctx context.Context) error {
 func (d *Directory) reloadAll(ctx context.Context) error {
 	d.syncMu.Lock()
 	defer d.syncMu.Unlock()
+	return d.reloadLocked(ctx)
+}
+
+func (d *Directory) reloadLocked(ctx context.Context) error {
 	st := d.svc.o.Store
 	seq, err := st.LastChange(ctx)
 	if err != nil {
 		return err
+	}
+	// A transaction still open now holds a number below seq: remember the recent holes, so
+	// that it is applied when it commits rather than at the next reload.
+	recent, err := st.Changes(ctx, max(0, seq-maxLate), maxLate)
+	if err != nil {
+		return err
+	}
+	now := d.now()
+	for i := 1; i < len(recent); i++ {
+		if prev, c := recent[i-1], recent[i]; c.Seq != prev.Seq+1 && now.Sub(c.At) < lateWait {
+			d.skip(prev.Seq+1, c.Seq-1, now)
+		}
 	}
 	folders, err := st.ListFolders(ctx)
 	if err != nil {

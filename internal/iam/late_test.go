@@ -69,6 +69,7 @@ func TestDirectoryAppliesLateCommitsSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	exec(t, db, `UPDATE changes SET seq = ? WHERE seq = ?`, last+1, last+3)
+	ahead.Add(int64(time.Second)) // skipped numbers are looked up at most once a second
 	mustSync(t, dir)
 	if _, ok := dir.SA(late.ID); !ok {
 		t.Fatal("the late change was not applied")
@@ -120,6 +121,7 @@ func TestDirectoryAppliesLateCommitsPostgres(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	ahead.Add(int64(time.Second))
 	mustSync(t, dir)
 	if sa, _ := dir.SA(slow.ID); sa.Description != "after" {
 		t.Fatalf("description %q after the slow transaction (number %d) committed: the late change was not applied", sa.Description, held)
@@ -130,5 +132,58 @@ func exec(t *testing.T, db *sql.DB, q string, args ...any) {
 	t.Helper()
 	if _, err := db.Exec(q, args...); err != nil {
 		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// A transaction open while the directory loads everything (at start, or at the periodic
+// reload) and committed later is applied when it shows up, not at the next reload.
+func TestDirectoryAppliesCommitsOpenAtReload(t *testing.T) {
+	ctx := context.Background()
+	svc, st := newService(t)
+	db := st.(*sqlstore.Store).DB()
+	last, err := st.LastChange(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Number last+1 is held by an open transaction while last+2 commits.
+	exec(t, db, `INSERT INTO changes (seq, kind, id, at) VALUES (?, 'sa', 'none', 1)`, last+1)
+	exec(t, db, `DELETE FROM changes WHERE seq = ?`, last+1)
+	if _, err := svc.CreateSA(ctx, "other", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	dir, ahead := skewedDirectory(t, svc) // loads everything now
+	late, err := svc.CreateSA(ctx, "late", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, `UPDATE changes SET seq = ? WHERE seq = ?`, last+1, last+3)
+	ahead.Add(int64(time.Second))
+	mustSync(t, dir)
+	if _, ok := dir.SA(late.ID); !ok {
+		t.Fatal("a change that committed after the full load, under a number below it, was not applied")
+	}
+}
+
+// A gap wider than holes explain (the log trimmed past a node that was cut off) makes the
+// directory reload everything instead of watching a thousand numbers.
+func TestDirectoryReloadsAfterAWideGap(t *testing.T) {
+	ctx := context.Background()
+	svc, st := newService(t)
+	dir, _ := skewedDirectory(t, svc)
+	db := st.(*sqlstore.Store).DB()
+	last, err := st.LastChange(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An SA created while the node was away, whose change was trimmed; then a change far ahead.
+	sa, err := svc.CreateSA(ctx, "missed", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, `DELETE FROM changes WHERE seq > ?`, last)
+	exec(t, db, `INSERT INTO changes (seq, kind, id, at) VALUES (?, 'folder', 'none', 1)`, last+5000)
+	mustSync(t, dir)
+	if _, ok := dir.SA(sa.ID); !ok {
+		t.Fatal("a change lost to the trim was not picked up by a reload")
 	}
 }

@@ -87,8 +87,9 @@
 // spooling, the Versity S3 Gateway 1.8 on its POSIX backend, and a second
 // Hourglass on the fs backend; see the tests. A file-system backed upstream
 // such as versitygw cannot hold both "a" and "a/b", nor bytes under a key
-// ending in "/": its refusals (ObjectParentIsFile…) reach the client as
-// blob.RefusedError, with the upstream's status, code and message.
+// ending in "/": such refusals (ObjectParentIsFile…, an allow-list in
+// errors.go) reach the client as blob.RefusedError, with the upstream's
+// status, code and message.
 // An upstream must answer a GET with the metadata and the bytes of one
 // version, as S3 does: versitygw 1.8's POSIX backend may not while the
 // object is being overwritten, and then an object ACL or tags bound to one
