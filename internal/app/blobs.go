@@ -65,8 +65,8 @@ const (
 )
 
 // sweepLoop runs the upstream backend's Sweep every sweepEvery until ctx ends, the first time
-// after a random delay of 1 to 10 minutes (nodes started together do not sweep together). Other
-// backends have nothing to sweep.
+// after a random delay of 1 to 10 minutes, under a cluster lock so that one node sweeps at a
+// time. Other backends have nothing to sweep.
 func (a *App) sweepLoop(ctx context.Context) {
 	st, ok := a.blobs.(*s3blob.Store)
 	if !ok {
@@ -80,8 +80,16 @@ func (a *App) sweepLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		stats, err := st.Sweep(ctx, a.deps.Now().Add(-sweepGrace))
+		// One node at a time: the others find the lock taken and wait for their next turn.
+		var stats s3blob.SweepStats
+		ran, err := a.store.TryLock(ctx, "blob-sweep", func(ctx context.Context) error {
+			var err error
+			stats, err = st.Sweep(ctx, a.deps.Now().Add(-sweepGrace))
+			return err
+		})
 		switch {
+		case !ran && err == nil:
+			a.log.Debug("another node is sweeping the upstream backend's state records")
 		case err != nil && ctx.Err() == nil:
 			a.log.Warn("sweeping the upstream backend's state records failed; the next sweep retries", "err", err)
 		case stats.Removed > 0 || stats.Aborted > 0:

@@ -306,4 +306,7 @@ type Settings interface {
 	PutSettingIfAbsent(ctx context.Context, name string, value []byte) ([]byte, error)
 	// WithLock runs fn holding a cluster-wide lock (migrations, first-start bootstrap).
 	WithLock(ctx context.Context, fn func(ctx context.Context) error) error
+	// TryLock runs fn holding the cluster-wide lock called name if no one holds it, and
+	// reports whether it ran (periodic work that one node at a time should do).
+	TryLock(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store, reopen func(t *te
 		{"Policies", testPolicies},
 		{"Revocations", testRevocations},
 		{"ChangeLog", testChangeLog},
+		{"TryLock", testTryLock},
 		{"Settings", testSettings},
 		{"Cascades", testCascades},
 		{"ConcurrentCreates", testConcurrentCreates},
@@ -399,6 +400,44 @@ func testChangeLog(t *testing.T, s meta.Store) {
 	last2, _ := s.LastChange(ctx)
 	if last2 != last {
 		t.Fatalf("trim removed the newest change: %d vs %d", last2, last)
+	}
+}
+
+func testTryLock(t *testing.T, s meta.Store) {
+	ctx := context.Background()
+	try := func(name string) bool {
+		t.Helper()
+		ran, err := s.TryLock(ctx, name, func(context.Context) error { return nil })
+		must(t, err)
+		return ran
+	}
+	inside := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		ran, err := s.TryLock(ctx, "sweep", func(context.Context) error {
+			close(inside)
+			<-release
+			return errors.New("the work's own error")
+		})
+		if err == nil || !ran {
+			err = fmt.Errorf("ran %v, err %v: want the work's own error", ran, err)
+		} else {
+			err = nil
+		}
+		done <- err
+	}()
+	<-inside
+	if try("sweep") {
+		t.Fatal("TryLock ran while another holder had the lock")
+	}
+	if !try("other") {
+		t.Fatal("TryLock of another name did not run")
+	}
+	close(release)
+	must(t, <-done)
+	if !try("sweep") {
+		t.Fatal("TryLock did not run after the holder released the lock")
 	}
 }
 

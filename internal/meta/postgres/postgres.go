@@ -60,6 +60,24 @@ func dialect(dsn string, log *slog.Logger) sqlstore.Dialect {
 			defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockID)
 			return fn(ctx)
 		},
+		TryLock: func(ctx context.Context, db *sql.DB, name string, fn func(ctx context.Context) error) (bool, error) {
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				return false, err
+			}
+			defer conn.Close()
+			// A session-level advisory lock in a key space apart from lockID's (hashtextextended
+			// of the name).
+			var got bool
+			if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, "hourglass:"+name).Scan(&got); err != nil {
+				return false, fmt.Errorf("meta/postgres: trying the lock %q: %w", name, err)
+			}
+			if !got {
+				return false, nil
+			}
+			defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, "hourglass:"+name)
+			return true, fn(ctx)
+		},
 		ForUpdate: " FOR UPDATE",
 		NotifySQL: `SELECT pg_notify('` + Channel + `', '')`,
 		Listen: func(ctx context.Context, wake func()) {

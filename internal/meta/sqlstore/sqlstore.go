@@ -34,6 +34,9 @@ type Dialect struct {
 	UserTablesQuery string
 	// Lock runs fn holding a cluster-wide lock; nil means an in-process mutex suffices.
 	Lock func(ctx context.Context, db *sql.DB, fn func(ctx context.Context) error) error
+	// TryLock runs fn holding the cluster-wide lock called name unless it is held, and reports
+	// whether it ran; nil means in-process locks suffice.
+	TryLock func(ctx context.Context, db *sql.DB, name string, fn func(ctx context.Context) error) (bool, error)
 	// ForUpdate is appended to the SELECT that reads the parent row of a quota check, to
 	// serialise concurrent creates (" FOR UPDATE"); SQLite's write transactions are serial already.
 	ForUpdate string
@@ -49,6 +52,7 @@ type Store struct {
 	d  Dialect
 
 	lockMu sync.Mutex
+	named  sync.Map // TryLock name → *sync.Mutex (without a dialect lock)
 	stmts  sync.Map // query → *sql.Stmt, for reads on request paths
 
 	mu       sync.Mutex
@@ -171,6 +175,20 @@ func (s *Store) WithLock(ctx context.Context, fn func(ctx context.Context) error
 	s.lockMu.Lock()
 	defer s.lockMu.Unlock()
 	return fn(ctx)
+}
+
+// TryLock runs fn under the named cluster lock unless someone holds it.
+func (s *Store) TryLock(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error) {
+	if s.d.TryLock != nil {
+		return s.d.TryLock(ctx, s.db, name, fn)
+	}
+	v, _ := s.named.LoadOrStore(name, &sync.Mutex{})
+	mu := v.(*sync.Mutex)
+	if !mu.TryLock() {
+		return false, nil
+	}
+	defer mu.Unlock()
+	return true, fn(ctx)
 }
 
 // tx runs fn in a transaction, retrying transient conflicts a few times.
