@@ -62,6 +62,9 @@ func (a *App) adoptBucket(ctx context.Context, name string) error {
 const (
 	sweepEvery = 6 * time.Hour
 	sweepGrace = 24 * time.Hour
+	// sweepStep bounds the old records one run examines (about two upstream requests each); a
+	// larger state bucket is covered over several runs.
+	sweepStep = 1_000_000
 )
 
 // sweepLoop runs the upstream backend's Sweep every sweepEvery until ctx ends, the first time
@@ -74,6 +77,7 @@ func (a *App) sweepLoop(ctx context.Context) {
 	}
 	t := time.NewTimer(time.Minute + rand.N(9*time.Minute))
 	defer t.Stop()
+	next := "" // where this node's next run starts
 	for {
 		select {
 		case <-ctx.Done():
@@ -84,7 +88,7 @@ func (a *App) sweepLoop(ctx context.Context) {
 		var stats s3blob.SweepStats
 		ran, err := a.store.TryLock(ctx, "blob-sweep", func(ctx context.Context) error {
 			var err error
-			stats, err = st.Sweep(ctx, a.deps.Now().Add(-sweepGrace))
+			stats, next, err = st.SweepFrom(ctx, a.deps.Now().Add(-sweepGrace), next, sweepStep)
 			return err
 		})
 		switch {

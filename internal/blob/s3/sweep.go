@@ -44,10 +44,25 @@ type SweepStats struct {
 // fails is left alone and counted in Skipped; Sweep stops when the upstream
 // is unavailable or ctx ends.
 func (s *Store) Sweep(ctx context.Context, cutoff time.Time) (SweepStats, error) {
+	st, _, err := s.SweepFrom(ctx, cutoff, "", 0)
+	return st, err
+}
+
+// SweepFrom is Sweep in steps: it examines the records after the state key
+// startAfter ("" for the first) and stops once it has examined max records
+// older than the cutoff (0: no bound). next is where the following step
+// starts, "" when this step reached the end. A state bucket too large for
+// one sweep is covered over several.
+func (s *Store) SweepFrom(ctx context.Context, cutoff time.Time, startAfter string, max int) (_ SweepStats, next string, _ error) {
 	var st SweepStats
 	sw := &sweep{s: s, ctx: ctx, cutoff: cutoff, stats: &st, buckets: map[string]bool{}, uploads: map[string]bool{}}
-	err := s.listStateObjects(ctx, "", "", func(o types.Object) bool {
+	err := s.listStateObjects(ctx, "", startAfter, func(o types.Object) bool {
 		key := aws.ToString(o.Key)
+		if max > 0 && st.Examined >= max {
+			next = sw.last
+			return false
+		}
+		sw.last = key
 		err := sw.record(key, aws.ToTime(o.LastModified))
 		if err != nil && (errors.Is(err, ErrUnavailable) || ctx.Err() != nil) {
 			sw.err = err
@@ -67,10 +82,11 @@ func (s *Store) Sweep(ctx context.Context, cutoff time.Time) (SweepStats, error)
 	}
 	sw.flush()
 	if err != nil {
-		return st, fmt.Errorf("s3blob: sweep: %w", err)
+		return st, "", fmt.Errorf("s3blob: sweep: %w", err)
 	}
-	return st, nil
+	return st, next, nil
 }
+
 
 // sweep is one Sweep in progress.
 type sweep struct {
@@ -80,6 +96,7 @@ type sweep struct {
 	stats   *SweepStats
 	doomed  []string
 	err     error
+	last    string // the last key examined
 	buckets map[string]bool // bucket → exists upstream
 	uploads map[string]bool // "<bucket>/<escaped ID>" → has an upload record (asked for part records)
 }

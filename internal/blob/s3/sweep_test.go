@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -219,5 +220,50 @@ func TestSweepKeepsWhatItCannotCheck(t *testing.T) {
 	defer fresh.Close()
 	if info, err := fresh.Head(ctx, "b", "k"); err != nil || !info.Checksums.Equal(cs) {
 		t.Fatalf("after the sweep: %+v, %v", info.Checksums, err)
+	}
+}
+
+// A sweep in steps of a bounded number of records covers the whole state bucket, each step
+// starting where the last one ended.
+func TestSweepInSteps(t *testing.T) {
+	endpoint, region, keyID, secret := hourglassUpstream(t)
+	ctx := context.Background()
+	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: endpoint, Region: region, AccessKey: keyID, SecretKey: secret,
+		PathStyle: true, BucketPrefix: "st-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	up := s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")})
+	if err := s.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	const staged = 7 // leftovers of interrupted writes, all to go
+	for i := 0; i < staged; i++ {
+		if _, err := up.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("st-hourglass-state"), Key: aws.String(fmt.Sprintf("b/t/left-%d", i)), Body: strings.NewReader("")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, steps, next := 0, 0, ""
+	for {
+		st, n, err := s.SweepFrom(ctx, time.Now().Add(time.Hour), next, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps++
+		removed += st.Removed
+		if st.Examined > 3 {
+			t.Fatalf("step %d examined %d records, more than 3", steps, st.Examined)
+		}
+		if next = n; next == "" {
+			break
+		}
+		if steps > staged {
+			t.Fatal("the steps do not end")
+		}
+	}
+	if removed != staged || steps != 3 {
+		t.Fatalf("%d steps removed %d records, want 3 steps and %d", steps, removed, staged)
 	}
 }
