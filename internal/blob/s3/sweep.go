@@ -87,7 +87,6 @@ func (s *Store) SweepFrom(ctx context.Context, cutoff time.Time, startAfter stri
 	return st, next, nil
 }
 
-
 // sweep is one Sweep in progress.
 type sweep struct {
 	s       *Store
@@ -96,7 +95,7 @@ type sweep struct {
 	stats   *SweepStats
 	doomed  []string
 	err     error
-	last    string // the last key examined
+	last    string          // the last key examined
 	buckets map[string]bool // bucket → exists upstream
 	uploads map[string]bool // "<bucket>/<escaped ID>" → has an upload record (asked for part records)
 }
