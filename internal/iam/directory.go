@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,6 +150,18 @@ func (d *Directory) Sync(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if len(chs) > 0 && chs[0].Seq != d.lastSeq+1 && d.lastSeq > 0 {
+			// A gap right after the last change applied: holes, or a log trimmed past this node
+			// (away for longer than the trim age)? If the last change applied is gone, the
+			// changes after it may be gone too.
+			at, err := st.ChangesAt(ctx, []int64{d.lastSeq})
+			if err != nil {
+				return err
+			}
+			if len(at) == 0 {
+				return d.reloadLocked(ctx)
+			}
+		}
 		chs, reload := d.contiguous(chs)
 		if reload {
 			// More numbers missing than holes explain (the log was trimmed past this
@@ -209,17 +223,15 @@ func (d *Directory) skip(from, to int64, now time.Time) {
 	if d.late == nil {
 		d.late = make(map[int64]time.Time)
 	}
+	from = max(from, to-maxLate+1)
 	for q := from; q <= to; q++ {
 		d.late[q] = now
 	}
-	for len(d.late) > maxLate {
-		lowest := int64(-1)
-		for q := range d.late {
-			if lowest < 0 || q < lowest {
-				lowest = q
-			}
+	if excess := len(d.late) - maxLate; excess > 0 {
+		qs := slices.Sorted(maps.Keys(d.late))
+		for _, q := range qs[:excess] {
+			delete(d.late, q)
 		}
-		delete(d.late, lowest)
 	}
 }
 
@@ -230,6 +242,9 @@ func (d *Directory) syncLate(ctx context.Context) error {
 		return nil
 	}
 	now := d.now()
+	if now.Before(d.lateChecked) {
+		d.lateChecked = time.Time{} // the clock went back
+	}
 	if now.Sub(d.lateChecked) < lateEvery {
 		return nil
 	}

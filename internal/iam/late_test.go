@@ -3,6 +3,7 @@ package iam_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -164,9 +165,17 @@ func TestDirectoryAppliesCommitsOpenAtReload(t *testing.T) {
 	}
 }
 
-// A gap wider than holes explain (the log trimmed past a node that was cut off) makes the
-// directory reload everything instead of watching a thousand numbers.
+// A log trimmed past a node that was cut off (its own last change is gone) makes the directory
+// reload everything instead of taking the gap for holes, however narrow.
 func TestDirectoryReloadsAfterAWideGap(t *testing.T) {
+	for _, gap := range []int64{5, 5000} {
+		t.Run(fmt.Sprint(gap), func(t *testing.T) { testDirectoryReloadsAfterTrim(t, gap) })
+	}
+}
+
+// testDirectoryReloadsAfterTrim: the changes after the node's last one were trimmed, and the
+// next one is gap numbers further.
+func testDirectoryReloadsAfterTrim(t *testing.T, gap int64) {
 	ctx := context.Background()
 	svc, st := newService(t)
 	dir, _ := skewedDirectory(t, svc)
@@ -180,8 +189,8 @@ func TestDirectoryReloadsAfterAWideGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec(t, db, `DELETE FROM changes WHERE seq > ?`, last)
-	exec(t, db, `INSERT INTO changes (seq, kind, id, at) VALUES (?, 'folder', 'none', 1)`, last+5000)
+	exec(t, db, `DELETE FROM changes WHERE seq >= ?`, last) // the node's last change is trimmed too
+	exec(t, db, `INSERT INTO changes (seq, kind, id, at) VALUES (?, 'folder', 'none', 1)`, last+gap)
 	mustSync(t, dir)
 	if _, ok := dir.SA(sa.ID); !ok {
 		t.Fatal("a change lost to the trim was not picked up by a reload")
