@@ -56,20 +56,22 @@ func (a *App) adoptBucket(ctx context.Context, name string) error {
 	return nil
 }
 
-// How often a node sweeps the upstream backend's state records, and how old a record must be to
-// be swept: longer than any write may take, since a write records its state before the object
-// it describes becomes visible.
+// How often the cluster sweeps the upstream backend's state records, how often a node checks
+// whether a sweep is due, and how old a record must be to be swept: longer than any write may
+// take, since a write records its state before the object it describes becomes visible.
 const (
 	sweepEvery = 6 * time.Hour
+	sweepCheck = 30 * time.Minute
 	sweepGrace = 24 * time.Hour
-	// sweepStep bounds the old records one run examines (about two upstream requests each); a
-	// larger state bucket is covered over several runs.
+	// sweepStep bounds the old records one sweep examines (about two upstream requests each); a
+	// larger state bucket is covered over several sweeps.
 	sweepStep = 1_000_000
 )
 
-// sweepLoop runs the upstream backend's Sweep every sweepEvery until ctx ends, the first time
-// after a random delay of 1 to 10 minutes, under a cluster lock so that one node sweeps at a
-// time. Other backends have nothing to sweep.
+// sweepLoop checks every sweepCheck, under a cluster lock, whether the upstream backend's
+// state records are due for a sweep (the last one anywhere ran sweepEvery ago) and runs it; the
+// first check comes after a random delay of 1 to 10 minutes. Other backends have nothing to
+// sweep.
 func (a *App) sweepLoop(ctx context.Context) {
 	st, ok := a.blobs.(*s3blob.Store)
 	if !ok {
@@ -77,28 +79,26 @@ func (a *App) sweepLoop(ctx context.Context) {
 	}
 	t := time.NewTimer(time.Minute + rand.N(9*time.Minute))
 	defer t.Stop()
-	next := "" // where this node's next run starts
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		// One node at a time: the others find the lock taken and wait for their next turn.
 		var stats s3blob.SweepStats
-		ran, err := a.store.TryLock(ctx, "blob-sweep", func(ctx context.Context) error {
+		swept := false
+		_, err := a.store.TryLock(ctx, "blob-sweep", func(ctx context.Context) error {
 			var err error
-			stats, next, err = st.SweepFrom(ctx, a.deps.Now().Add(-sweepGrace), next, sweepStep)
+			stats, swept, err = st.SweepDue(ctx, a.deps.Now(), sweepEvery, sweepGrace, sweepStep)
 			return err
 		})
 		switch {
-		case !ran && err == nil:
-			a.log.Debug("another node is sweeping the upstream backend's state records")
 		case err != nil && ctx.Err() == nil:
 			a.log.Warn("sweeping the upstream backend's state records failed; the next sweep retries", "err", err)
-		case stats.Removed > 0 || stats.Aborted > 0:
-			a.log.Info("swept the upstream backend's state records", "examined", stats.Examined, "removed", stats.Removed, "aborted_uploads", stats.Aborted)
+		case swept:
+			a.log.Info("swept the upstream backend's state records", "examined", stats.Examined, "removed", stats.Removed,
+				"aborted_uploads", stats.Aborted, "skipped", stats.Skipped)
 		}
-		t.Reset(sweepEvery)
+		t.Reset(sweepCheck)
 	}
 }

@@ -307,6 +307,7 @@ type Settings interface {
 	// WithLock runs fn holding a cluster-wide lock (migrations, first-start bootstrap).
 	WithLock(ctx context.Context, fn func(ctx context.Context) error) error
 	// TryLock runs fn holding the cluster-wide lock called name if no one holds it, and
-	// reports whether it ran (periodic work that one node at a time should do).
+	// reports whether it ran (periodic work that one node at a time should do). The lock is
+	// advisory: on PostgreSQL a database session lost while fn runs frees it.
 	TryLock(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error)
 }

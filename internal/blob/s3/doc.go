@@ -76,9 +76,10 @@
 //
 // Leftovers: checksum records of versions later overwritten or deleted,
 // records of uploads whose clean-up failed, staged bodies of interrupted
-// writes and records of buckets deleted upstream are removed by Sweep (every
-// 6 hours one node of a cluster sweeps the records older than 24 hours, at
-// most a million of them per run, continuing where its last run ended). Uploads abandoned
+// writes and records of buckets deleted upstream are removed by Sweep: every
+// 6 hours one node of the cluster (a cluster lock; the schedule and the
+// progress live in the state object "_sweep") sweeps the records older than
+// 24 hours, at most a million per step, continuing where the last step ended. Uploads abandoned
 // without Abort stay, with their records, as they would on S3.
 // Conditional writes are checked before the body is read and sent upstream
 // as If-Match/If-None-Match; an upstream that ignores those leaves a short

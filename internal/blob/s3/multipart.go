@@ -685,14 +685,11 @@ func (s *Store) complete(ctx context.Context, bucket, key, id string, parts []bl
 	if err != nil {
 		var ae smithy.APIError
 		if alg != "" && errors.As(err, &ae) {
-			// Refused: the record describes nothing — unless a concurrent
-			// Complete of the same upload (a client retrying) made the
-			// object with this generation, which keeps it.
-			cctx, cancel := s.cleanupContext(ctx)
-			if s.generationGone(cctx, ub, key, rec.Generation) {
-				s.deleteState(cctx, recKey)
-			}
-			cancel()
+			// Refused — but a concurrent Complete of the same upload (a
+			// client retrying) may have made, or be making, the object with
+			// this generation, which needs the record. The record stays;
+			// if it describes nothing, Sweep removes it.
+			s.log.Debug("s3blob: a refused Complete leaves its checksum record to the sweep", "bucket", bucket, "key", key, "err", err)
 		}
 		return blob.ObjectInfo{}, s.mapErr(ctx, err, nil)
 	}
@@ -788,13 +785,6 @@ func (s *Store) ListUploads(ctx context.Context, bucket string, opts blob.ListUp
 		res.NextKeyMarker, res.NextUploadIDMarker = aws.ToString(out.NextKeyMarker), aws.ToString(out.NextUploadIdMarker)
 	}
 	return res, nil
-}
-
-// generationGone reports whether key is certainly not at generation gen:
-// it is missing, or at another. An unanswered HEAD counts as not certain.
-func (s *Store) generationGone(ctx context.Context, ub, key, gen string) bool {
-	cur, exists, err := s.generationOf(ctx, ub, key)
-	return err == nil && (!exists || cur != gen)
 }
 
 // generationOf returns the generation key is at upstream, or exists false.

@@ -88,7 +88,7 @@ func (s *Store) stage(ctx context.Context, bucket string, head []byte, body io.R
 		if context.Cause(rctx) == errStalled && ctx.Err() == nil {
 			return fmt.Errorf("%w: the upstream stopped taking a part for %v", ErrUnavailable, s.timeout)
 		}
-		return s.mapErr(ctx, err, nil)
+		return internalOnly(s.mapErr(ctx, err, nil)) // the state bucket: nothing for the client
 	}
 	up, err := s.c.CreateMultipartUpload(rctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(s.stateBucket), Key: aws.String(st.key)})
 	if err != nil {

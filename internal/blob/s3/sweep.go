@@ -69,8 +69,9 @@ func (s *Store) SweepFrom(ctx context.Context, cutoff time.Time, startAfter stri
 			return false
 		}
 		if err != nil {
-			st.Skipped++
-			s.log.Warn("s3blob: sweep: a state record could not be checked; it stays", "key", key, "err", err)
+			if st.Skipped++; st.Skipped <= maxSweepWarnings {
+				s.log.Warn("s3blob: sweep: a state record could not be checked; it stays", "key", key, "err", err)
+			}
 		}
 		return true
 	})
@@ -81,10 +82,49 @@ func (s *Store) SweepFrom(ctx context.Context, cutoff time.Time, startAfter stri
 		err = sw.abortStaging()
 	}
 	sw.flush()
+	if st.Skipped > maxSweepWarnings {
+		s.log.Warn("s3blob: sweep: more state records could not be checked; they stay", "count", st.Skipped-maxSweepWarnings)
+	}
 	if err != nil {
 		return st, "", fmt.Errorf("s3blob: sweep: %w", err)
 	}
 	return st, next, nil
+}
+
+// maxSweepWarnings bounds the records a sweep names in the log when it
+// cannot check them (a permission problem would otherwise log every one).
+const maxSweepWarnings = 10
+
+// sweepStateKey is the state object where sweeps leave when the last one ran
+// and where the next starts; "_" starts no bucket name, so no record.
+const sweepStateKey = "_sweep"
+
+// sweepState is what one sweep leaves for the next, whichever node runs it.
+type sweepState struct {
+	Last int64  `json:"t"` // Unix nanoseconds
+	Next string `json:"n,omitempty"`
+}
+
+// SweepDue runs one step of SweepFrom if the last step anywhere ran at least
+// every ago, continuing where that step ended; several nodes share the
+// schedule and the progress (call it under a cluster lock, so that they do
+// not step at once). ran reports whether a step ran.
+func (s *Store) SweepDue(ctx context.Context, now time.Time, every, grace time.Duration, max int) (_ SweepStats, ran bool, _ error) {
+	var prev sweepState
+	if err := s.getStateJSON(ctx, sweepStateKey, &prev); err != nil && !errors.Is(err, errNoRecord) && !errors.Is(err, errBadRecord) {
+		return SweepStats{}, false, fmt.Errorf("s3blob: sweep: %w", err)
+	}
+	if now.Sub(time.Unix(0, prev.Last)) < every {
+		return SweepStats{}, false, nil
+	}
+	st, next, err := s.SweepFrom(ctx, now.Add(-grace), prev.Next, max)
+	if err != nil {
+		next = prev.Next // try the same step again next time
+	}
+	if perr := s.putStateJSON(ctx, sweepStateKey, sweepState{Last: now.UnixNano(), Next: next}); err == nil && perr != nil {
+		err = fmt.Errorf("s3blob: sweep: %w", perr)
+	}
+	return st, true, err
 }
 
 // sweep is one Sweep in progress.
@@ -134,8 +174,8 @@ func (sw *sweep) bucketExists(bucket string) (bool, error) {
 // record examines one state key.
 func (sw *sweep) record(key string, written time.Time) error {
 	bucket, rest, ok := strings.Cut(key, "/")
-	if !ok {
-		return nil // not ours
+	if !ok || strings.HasPrefix(bucket, "_") {
+		return nil // not a record of a bucket (the sweep's own state)
 	}
 	kind, name, ok := strings.Cut(rest, "/")
 	if !ok || name == "" {

@@ -267,3 +267,49 @@ func TestSweepInSteps(t *testing.T) {
 		t.Fatalf("%d steps removed %d records, want 3 steps and %d", steps, removed, staged)
 	}
 }
+
+// Nodes share the sweep's schedule and progress through the state bucket: a step runs only when
+// the last one anywhere is old enough, and continues where that one ended.
+func TestSweepDueIsShared(t *testing.T) {
+	endpoint, region, keyID, secret := hourglassUpstream(t)
+	ctx := context.Background()
+	node := func() *s3blob.Store {
+		s, err := s3blob.New(ctx, s3blob.Options{Endpoint: endpoint, Region: region, AccessKey: keyID, SecretKey: secret,
+			PathStyle: true, BucketPrefix: "sd-"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := node(), node()
+	up := s3.New(s3.Options{Region: region, BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")})
+	if err := a.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		if _, err := up.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("sd-hourglass-state"), Key: aws.String(fmt.Sprintf("b/t/left-%d", i)), Body: strings.NewReader("")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The records are an hour old in the clock the nodes are given; grace is 30 minutes.
+	now := time.Now().Add(time.Hour)
+	step := func(s *s3blob.Store, at time.Time) (s3blob.SweepStats, bool) {
+		t.Helper()
+		st, ran, err := s.SweepDue(ctx, at, 6*time.Hour, 30*time.Minute, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, ran
+	}
+	if st, ran := step(a, now); !ran || st.Removed != 2 {
+		t.Fatalf("first step on A: ran %v, %+v; want 2 of the 4 removed", ran, st)
+	}
+	if _, ran := step(b, now.Add(time.Hour)); ran {
+		t.Fatal("B stepped an hour after A's step: the schedule is not shared")
+	}
+	if st, ran := step(b, now.Add(7*time.Hour)); !ran || st.Removed != 2 {
+		t.Fatalf("B's step 7 h later: ran %v, %+v; want the other 2 removed", ran, st)
+	}
+}

@@ -9,6 +9,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,9 @@ import (
 
 // Channel is the NOTIFY channel of change announcements.
 const Channel = "hourglass_changes"
+
+// namedLockClass is the first key of TryLock's two-key advisory locks ("hour" in ASCII).
+const namedLockClass = 0x686f7572
 
 // lockID is the advisory lock key of migrations and bootstrap ("hourglas" in ASCII).
 const lockID int64 = 0x686f7572676c6173
@@ -66,16 +70,25 @@ func dialect(dsn string, log *slog.Logger) sqlstore.Dialect {
 				return false, err
 			}
 			defer conn.Close()
-			// A session-level advisory lock in a key space apart from lockID's (hashtextextended
-			// of the name).
+			// A session-level advisory lock in the two-key space (which the one-key space of
+			// lockID does not overlap): namedLockClass and the hash of the name. It is advisory:
+			// a session that ends (a failover, a terminated backend) frees it while fn runs.
 			var got bool
-			if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, "hourglass:"+name).Scan(&got); err != nil {
+			if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, namedLockClass, name).Scan(&got); err != nil {
 				return false, fmt.Errorf("meta/postgres: trying the lock %q: %w", name, err)
 			}
 			if !got {
 				return false, nil
 			}
-			defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, "hourglass:"+name)
+			defer func() {
+				uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				var released bool
+				if err := conn.QueryRowContext(uctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, namedLockClass, name).Scan(&released); err != nil || !released {
+					// Never hand a session that may still hold the lock back to the pool.
+					conn.Raw(func(any) error { return driver.ErrBadConn })
+				}
+			}()
 			return true, fn(ctx)
 		},
 		ForUpdate: " FOR UPDATE",
