@@ -43,14 +43,7 @@ func TestDirectoryAppliesLateCommitsSQLite(t *testing.T) {
 	ctx := context.Background()
 	svc, st := newService(t)
 	dir, ahead := skewedDirectory(t, svc)
-	db := st.(*sqlstore.Store).DB()
-	last, err := st.LastChange(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Number last+1 is handed out and not (yet) committed: AUTOINCREMENT never reuses it.
-	exec(t, db, `INSERT INTO changes (seq, kind, id, at) VALUES (?, 'sa', 'none', 1)`, last+1)
-	exec(t, db, `DELETE FROM changes WHERE seq = ?`, last+1)
+	db, last := holdNextNumber(t, st)
 	other, err := svc.CreateSA(ctx, "other", "", "") // last+2
 	if err != nil {
 		t.Fatal(err)
@@ -141,14 +134,7 @@ func exec(t *testing.T, db *sql.DB, q string, args ...any) {
 func TestDirectoryAppliesCommitsOpenAtReload(t *testing.T) {
 	ctx := context.Background()
 	svc, st := newService(t)
-	db := st.(*sqlstore.Store).DB()
-	last, err := st.LastChange(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Number last+1 is held by an open transaction while last+2 commits.
-	exec(t, db, `INSERT INTO changes (seq, kind, id, at) VALUES (?, 'sa', 'none', 1)`, last+1)
-	exec(t, db, `DELETE FROM changes WHERE seq = ?`, last+1)
+	db, last := holdNextNumber(t, st) // held by a transaction open while last+2 commits
 	if _, err := svc.CreateSA(ctx, "other", "", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -195,4 +181,19 @@ func testDirectoryReloadsAfterTrim(t *testing.T, gap int64) {
 	if _, ok := dir.SA(sa.ID); !ok {
 		t.Fatal("a change lost to the trim was not picked up by a reload")
 	}
+}
+
+// holdNextNumber makes the change log's next number, last+1, handed out and not committed, as a
+// transaction still open holds it (SQLite's AUTOINCREMENT never hands a number out twice). It
+// returns the database and last.
+func holdNextNumber(t *testing.T, st meta.Store) (*sql.DB, int64) {
+	t.Helper()
+	db := st.(*sqlstore.Store).DB()
+	last, err := st.LastChange(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec(t, db, `INSERT INTO changes (seq, kind, id, at) VALUES (?, 'sa', 'none', 1)`, last+1)
+	exec(t, db, `DELETE FROM changes WHERE seq = ?`, last+1)
+	return db, last
 }

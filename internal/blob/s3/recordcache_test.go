@@ -22,21 +22,15 @@ import (
 // upstream (a Hourglass node) sees the state-bucket reads.
 func TestChecksumRecordsAreReadOnce(t *testing.T) {
 	endpoint, region, keyID, secret := hourglassUpstream(t)
-	target, err := url.Parse(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var stateReads atomic.Int64
-	rp := httputil.NewSingleHostReverseProxy(target)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	front := frontOf(t, endpoint, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/rc-hourglass-state/") {
 			stateReads.Add(1)
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	defer front.Close()
+		return false
+	})
 	ctx := context.Background()
-	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: front.URL, Region: region, AccessKey: keyID, SecretKey: secret,
+	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: front, Region: region, AccessKey: keyID, SecretKey: secret,
 		PathStyle: true, BucketPrefix: "rc-", SpoolSize: 1 << 10})
 	if err != nil {
 		t.Fatal(err)
@@ -92,16 +86,11 @@ func TestChecksumRecordsAreReadOnce(t *testing.T) {
 // refuses must not delete the checksum record of the object the other one made.
 func TestConcurrentCompletesKeepTheRecord(t *testing.T) {
 	endpoint, region, keyID, secret := hourglassUpstream(t)
-	target, err := url.Parse(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The front holds each CompleteMultipartUpload until both have arrived.
 	arrived := make(chan struct{}, 2)
 	both := make(chan struct{})
 	var once sync.Once
-	rp := httputil.NewSingleHostReverseProxy(target)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	front := frontOf(t, endpoint, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost && r.URL.Query().Has("uploadId") {
 			arrived <- struct{}{}
 			if len(arrived) == 2 {
@@ -109,11 +98,10 @@ func TestConcurrentCompletesKeepTheRecord(t *testing.T) {
 			}
 			<-both
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	defer front.Close()
+		return false
+	})
 	ctx := context.Background()
-	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: front.URL, Region: region, AccessKey: keyID, SecretKey: secret,
+	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: front, Region: region, AccessKey: keyID, SecretKey: secret,
 		PathStyle: true, BucketPrefix: "cc-"})
 	if err != nil {
 		t.Fatal(err)
@@ -158,4 +146,22 @@ func TestConcurrentCompletesKeepTheRecord(t *testing.T) {
 	if err != nil || info.Checksums[blob.CRC32] == "" {
 		t.Fatalf("the completed object's checksums: %+v, %v", info.Checksums, err)
 	}
+}
+
+// frontOf puts a reverse proxy in front of the upstream at endpoint and returns its URL. Each
+// request goes to intercept first, which answers it itself by returning true.
+func frontOf(t *testing.T, endpoint string, intercept func(w http.ResponseWriter, r *http.Request) bool) string {
+	t.Helper()
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !intercept(w, r) {
+			rp.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(front.Close)
+	return front.URL
 }

@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -170,24 +167,18 @@ func TestSweep(t *testing.T) {
 // refuses to read it) stays, and the sweep goes on with the others.
 func TestSweepKeepsWhatItCannotCheck(t *testing.T) {
 	endpoint, region, keyID, secret := hourglassUpstream(t)
-	target, err := url.Parse(endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var refuse atomic.Bool
-	rp := httputil.NewSingleHostReverseProxy(target)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	front := frontOf(t, endpoint, func(w http.ResponseWriter, r *http.Request) bool {
 		if refuse.Load() && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/sk-hourglass-state/b/c/") {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
 			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
-			return
+			return true
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	defer front.Close()
+		return false
+	})
 	ctx := context.Background()
-	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: front.URL, Region: region, AccessKey: keyID, SecretKey: secret,
+	s, err := s3blob.New(ctx, s3blob.Options{Endpoint: front, Region: region, AccessKey: keyID, SecretKey: secret,
 		PathStyle: true, BucketPrefix: "sk-", SpoolSize: 1 << 10})
 	if err != nil {
 		t.Fatal(err)
