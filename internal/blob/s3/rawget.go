@@ -139,14 +139,10 @@ func (rc *rawClient) idleConn(host string) *rawConn {
 	}
 }
 
-// quiet reports whether nothing arrived on an idle connection: a read with
-// a past deadline must time out.
+// quiet reports whether nothing arrived on an idle connection: no bytes in
+// its reader's buffer, none waiting on the socket, and no end of stream.
 func (c *rawConn) quiet() bool {
-	c.c.SetReadDeadline(aLongTimeAgo)
-	_, err := c.br.Peek(1)
-	c.c.SetReadDeadline(time.Time{})
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	return c.br.Buffered() == 0 && socketQuiet(c.c)
 }
 
 func (rc *rawClient) dial(ctx context.Context, host string) (*rawConn, error) {
@@ -171,22 +167,23 @@ func (rc *rawClient) put(conn *rawConn) {
 	}
 	conn.idleSince = time.Now()
 	rc.mu.Lock()
-	if rc.closed || rc.nidle >= rawMaxIdle {
-		rc.mu.Unlock()
-		conn.c.Close()
-		return
-	}
 	// Expired connections at the bottom of the list go now, not when reached.
 	list := rc.idle[conn.host]
-	var expired []*rawConn
+	var drop []*rawConn
 	for len(list) > 0 && conn.idleSince.Sub(list[0].idleSince) >= rawIdleTimeout {
-		expired = append(expired, list[0])
+		drop = append(drop, list[0])
 		list = list[1:]
 	}
-	rc.idle[conn.host] = append(list, conn)
-	rc.nidle += 1 - len(expired)
+	rc.nidle -= len(drop)
+	if rc.closed || rc.nidle >= rawMaxIdle {
+		drop = append(drop, conn)
+	} else {
+		list = append(list, conn)
+		rc.nidle++
+	}
+	rc.idle[conn.host] = list
 	rc.mu.Unlock()
-	for _, c := range expired {
+	for _, c := range drop {
 		c.c.Close()
 	}
 }
@@ -229,7 +226,8 @@ func (rc *rawClient) roundTrip(ctx context.Context, conn *rawConn, req *http.Req
 		stop()
 		return nil, err
 	}
-	b := &rawBody{rc: rc, conn: conn, body: resp.Body, stop: stop, keep: !resp.Close, remaining: resp.ContentLength}
+	b := &rawBody{rc: rc, conn: conn, body: resp.Body, stop: stop, keep: !resp.Close, remaining: resp.ContentLength,
+		empty: resp.ContentLength == 0 && len(resp.TransferEncoding) == 0}
 	b.spliceable = req.Method == http.MethodGet && resp.ContentLength > 0 && len(resp.TransferEncoding) == 0 &&
 		(resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent)
 	if b.spliceable {
@@ -254,6 +252,7 @@ type rawBody struct {
 	spliceable bool  // the body is the next remaining bytes of conn, unframed
 	remaining  int64 // bytes of the body not yet read (when spliceable)
 	eof        bool
+	empty      bool // the answer has no body (Content-Length 0)
 	closed     bool
 }
 
@@ -280,7 +279,7 @@ func (b *rawBody) Close() error {
 		return nil
 	}
 	b.closed = true
-	done := b.eof || (b.spliceable && b.remaining == 0)
+	done := b.eof || (b.spliceable && b.remaining == 0) || b.empty
 	if b.stop() && b.keep && done {
 		b.conn.setDeadline(time.Time{})
 		b.rc.put(b.conn)

@@ -205,3 +205,49 @@ func TestRawClientCancelAroundHeaders(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// An idle connection on which the upstream said something unasked (a 408 before closing, say)
+// is not reused: the next GET gets its own answer, not that one.
+func TestRawClientDropsChattyIdleConnections(t *testing.T) {
+	goAhead, written := make(chan struct{}), make(chan struct{})
+	addr, _ := rawUpstream(t, func(n int, c net.Conn) {
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n%d%d%d%d%d", n, n, n, n, n)
+		if n == 1 {
+			go func() {
+				<-goAhead
+				io.WriteString(c, "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+				close(written)
+			}()
+		}
+	})
+	rc := newRawClient(time.Second, 5*time.Second)
+	defer rc.close()
+	if _, body := rawGet(t, rc, context.Background(), addr); body != "11111" {
+		t.Fatalf("first GET: %q", body)
+	}
+	close(goAhead) // the connection is idle in the pool now
+	<-written      // on loopback, the bytes are in this side's socket once the write returned
+	if code, body := rawGet(t, rc, context.Background(), addr); code != 200 || body != "22222" {
+		t.Fatalf("second GET: %d %q (the upstream's unasked answer?)", code, body)
+	}
+}
+
+// An answer without a body gives its connection back even when nobody read the (empty) body.
+func TestRawClientPoolsAfterEmptyAnswers(t *testing.T) {
+	addr, conns := rawUpstream(t, func(_ int, c net.Conn) {
+		io.WriteString(c, "HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n\r\n")
+	})
+	rc := newRawClient(time.Second, 5*time.Second)
+	defer rc.close()
+	for i := 0; i < 5; i++ {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/b/k", nil)
+		resp, err := rc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close() // unread
+	}
+	if n := len(conns()); n != 1 {
+		t.Fatalf("5 empty answers used %d connections, want 1", n)
+	}
+}

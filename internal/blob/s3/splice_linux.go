@@ -29,3 +29,20 @@ func tcpProgress(c *net.TCPConn) (received uint64, unread int, err error) {
 	}
 	return received, unread, err
 }
+
+// socketQuiet reports whether nothing waits to be read on c and its peer has
+// not closed it: a non-blocking peek at the socket (bytes or an end of
+// stream mean the connection is not fit for another request).
+func socketQuiet(c *net.TCPConn) bool {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return false
+	}
+	quiet := false
+	var b [1]byte
+	cerr := raw.Control(func(fd uintptr) {
+		_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		quiet = err == unix.EAGAIN || err == unix.EWOULDBLOCK
+	})
+	return cerr == nil && quiet
+}

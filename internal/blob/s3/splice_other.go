@@ -14,3 +14,6 @@ const spliceSupported = false
 func tcpProgress(*net.TCPConn) (uint64, int, error) {
 	return 0, 0, errors.New("s3blob: TCP progress is not available on this system")
 }
+
+// socketQuiet: the raw client runs only where splicing does.
+func socketQuiet(*net.TCPConn) bool { return false }
