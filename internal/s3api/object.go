@@ -434,18 +434,9 @@ func (s *Server) copyObject(rq *request) error {
 }
 
 func (s *Server) getObjectACL(rq *request) error {
-	if err := checkVersion(rq); err != nil {
-		return err
-	}
-	info, err := s.o.Blobs.Head(rq.ctx, rq.bucket, rq.key)
-	if errors.Is(err, blob.ErrNoSuchKey) {
-		return s.noSuchKey(rq, rq.b, rq.key, err)
-	}
+	info, err := s.headForMeta(rq, s3action.GetObjectAcl)
 	if err != nil {
-		return blobError(err)
-	}
-	if rq.aclGen != "" && info.Generation != rq.aclGen {
-		return s.deny(rq, s3action.GetObjectAcl, resourceARN(rq.b, rq.key), "the object was replaced after its ACL or tags were checked")
+		return err
 	}
 	a, err := s.loadObjectACL(rq, rq.bucket, rq.key, info.Generation)
 	if err != nil {
@@ -456,18 +447,9 @@ func (s *Server) getObjectACL(rq *request) error {
 }
 
 func (s *Server) putObjectACL(rq *request) error {
-	if err := checkVersion(rq); err != nil {
-		return err
-	}
-	info, err := s.o.Blobs.Head(rq.ctx, rq.bucket, rq.key)
-	if errors.Is(err, blob.ErrNoSuchKey) {
-		return s.noSuchKey(rq, rq.b, rq.key, err)
-	}
+	info, err := s.headForMeta(rq, s3action.PutObjectAcl)
 	if err != nil {
-		return blobError(err)
-	}
-	if rq.aclGen != "" && info.Generation != rq.aclGen {
-		return s.deny(rq, s3action.PutObjectAcl, resourceARN(rq.b, rq.key), "the object was replaced after its ACL or tags were checked")
+		return err
 	}
 	a, err := s.requestACL(rq, s.aclOwner(rq.b.FolderID))
 	if err != nil {

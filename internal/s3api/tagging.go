@@ -391,7 +391,7 @@ func (c *tagCache) forget(bucket, key string) {
 	c.invalidate([]meta.Change{{Kind: meta.ChangeObjectMeta, ID: cacheID(bucket, key)}})
 }
 
-// headForMeta is Head of the addressed object for the tagging handlers: NoSuchKey or
+// headForMeta is Head of the addressed object for the ACL and tagging handlers: NoSuchKey or
 // AccessDenied as S3 answers, and the generation check of rq.aclGen.
 func (s *Server) headForMeta(rq *request, action s3action.Action) (blob.ObjectInfo, error) {
 	if err := checkVersion(rq); err != nil {
