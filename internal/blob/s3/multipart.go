@@ -355,11 +355,7 @@ func (pw *partWrite) input(body io.Reader, size int64) *s3.UploadPartInput {
 	}
 }
 
-func (pw *partWrite) check(got, want string) {
-	if got != want {
-		pw.s.log.Warn("s3blob: the upstream part ETag differs from the MD5 of the bytes sent", "key", pw.key, "part", pw.n, "upstream", got, "md5", want)
-	}
-}
+func (pw *partWrite) check(got, want string) { pw.s.compareETag(pw.key, got, want, "part", pw.n) }
 
 func (pw *partWrite) small(data []byte) (int64, []byte, error) {
 	if pw.opts.Size >= 0 && int64(len(data)) != pw.opts.Size {

@@ -206,20 +206,19 @@ func (s *Store) streamedETag(key, got string, r *commitReader) (string, error) {
 		return "", fmt.Errorf("%w: the upstream took %q without answering an ETag", ErrUpstream, key)
 	}
 	if r.md5 != nil {
-		if want := hex.EncodeToString(r.md5.Sum(nil)); got != want {
-			s.log.Warn("s3blob: the upstream ETag differs from the MD5 of the bytes sent (encrypting upstream?)",
-				"key", key, "upstream", got, "md5", want)
-		}
+		s.compareETag(key, got, hex.EncodeToString(r.md5.Sum(nil)))
 	} else if len(got) != 2*md5.Size {
 		s.log.Warn("s3blob: the upstream ETag of a single write is not an MD5 (encrypting upstream?)", "key", key, "upstream", got)
 	}
 	return got, nil
 }
 
-func (w *putWrite) checkUpstreamETag(got string, want string) {
+// compareETag logs an upstream ETag (of an object or a part) that is not the
+// MD5 this node computed of the bytes it sent.
+func (s *Store) compareETag(key, got, want string, attrs ...any) {
 	if got != want {
-		w.s.log.Warn("s3blob: the upstream ETag differs from the MD5 of the bytes sent (encrypting upstream?)",
-			"bucket", w.bucket, "key", w.key, "upstream", got, "md5", want)
+		s.log.Warn("s3blob: the upstream ETag differs from the MD5 of the bytes sent (encrypting upstream?)",
+			append([]any{"key", key, "upstream", got, "md5", want}, attrs...)...)
 	}
 }
 
@@ -249,7 +248,7 @@ func (w *putWrite) small(data []byte) (blob.ObjectInfo, error) {
 	// MD5 unless the upstream encrypts).
 	etag := hex.EncodeToString(sum[:])
 	if got := normETag(out.ETag); got != "" {
-		w.checkUpstreamETag(got, etag)
+		w.s.compareETag(w.key, got, etag, "bucket", w.bucket)
 		etag = got
 	}
 	return w.result(int64(len(data)), etag, w.s.responseDate(out.ResultMetadata)), nil
